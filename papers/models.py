@@ -1,0 +1,409 @@
+"""Papers mirrored from Hugging Face Daily Papers, and what hangs off them.
+
+Mirrored counters from Hugging Face (`hf_upvotes`, `hf_comments`) are kept apart
+from the site's own (`upvote_count`, `comment_count`). The sort keys `points` and
+`hotness` are stored and indexed; `Paper.refresh_sort_keys()` derives them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Self
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.db import connections, models
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, TextField, Value, When
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+HF_BASE_URL = "https://huggingface.co"
+
+# arXiv identifiers: new style 2405.15738 (4 or 5 digits after the dot since
+# 2015) and old style hep-th/9901001 or math.GT/0309136.
+ARXIV_NEW_ID = r"\d{4}\.\d{4,5}"
+ARXIV_OLD_ID = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID_RE = re.compile(rf"^(?:{ARXIV_NEW_ID}|{ARXIV_OLD_ID})$")
+_ARXIV_PREFIX_RE = re.compile(r"^arxiv:", re.IGNORECASE)
+_ARXIV_VERSION_RE = re.compile(r"v\d+$")
+
+# Trending: ten times the points buys HOTNESS_WINDOW of age (see "About ranking").
+HOTNESS_WINDOW = dt.timedelta(days=2)
+HOTNESS_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+SEARCH_CONFIG = "english"
+SEARCH_MAX_LENGTH = 200
+SEARCH_MAX_WORDS = 8
+
+
+def normalize_arxiv_id(value: str) -> str | None:
+    """Return the canonical arXiv id (no "arXiv:" prefix, no version), or None if invalid."""
+    value = _ARXIV_PREFIX_RE.sub("", value.strip())
+    value = _ARXIV_VERSION_RE.sub("", value)
+    return value if ARXIV_ID_RE.match(value) else None
+
+
+def normalize_whitespace(value: str) -> str:
+    return " ".join(value.split())
+
+
+def topic_slug(name: str) -> str:
+    return slugify(normalize_whitespace(name), allow_unicode=True)[:120]
+
+
+def author_slug(name: str) -> str:
+    return slugify(normalize_whitespace(name), allow_unicode=True)[:200]
+
+
+def hotness(points: int, listed_at: dt.datetime) -> float:
+    """log10 of the points plus the age bonus: ten times the points buys HOTNESS_WINDOW."""
+    order = math.log10(max(points, 1))
+    age_bonus = (listed_at - HOTNESS_EPOCH).total_seconds() / HOTNESS_WINDOW.total_seconds()
+    return round(order + age_bonus, 7)
+
+
+def absolute_hf_url(url: str) -> str:
+    """Hugging Face sends some avatar URLs relative to its host."""
+    if url.startswith("/"):
+        return HF_BASE_URL + url
+    return url
+
+
+class HFUser(models.Model):
+    """A Hugging Face account: a Daily Papers submitter or an author who claimed a paper."""
+
+    username = models.CharField(max_length=100, unique=True)
+    fullname = models.CharField(max_length=200, blank=True)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    hf_id = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        verbose_name = "Hugging Face user"
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def shown_name(self) -> str:
+        return self.fullname or self.username
+
+    @property
+    def hf_url(self) -> str:
+        return f"{HF_BASE_URL}/{self.username}"
+
+
+class Organization(models.Model):
+    handle = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    hf_id = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:organization", args=[self.handle])
+
+    @property
+    def hf_url(self) -> str:
+        return f"{HF_BASE_URL}/{self.handle}"
+
+
+class Topic(models.Model):
+    """A keyword shared across papers, derived from Hugging Face's `ai_keywords`."""
+
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:topic", args=[self.slug])
+
+
+class Author(models.Model):
+    """A name as it appears on arXiv; papers by the same name share one author page."""
+
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=300)
+    hf_user = models.ForeignKey(HFUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:author", args=[self.slug])
+
+
+class PaperQuerySet(models.QuerySet):
+    def for_rows(self) -> Self:
+        """Everything a listing row shows, in a fixed number of queries."""
+        return (
+            self.defer("search_vector", "abstract")
+            .select_related("organization", "submitted_by")
+            .prefetch_related(
+                Prefetch(
+                    "authorships",
+                    queryset=Authorship.objects.filter(position__lt=Paper.ROW_AUTHORS)
+                    .select_related("author")
+                    .order_by("position"),
+                    to_attr="row_authorships",
+                ),
+                Prefetch("paper_topics", queryset=PaperTopic.objects.select_related("topic").order_by("position")),
+            )
+        )
+
+    def listed_on(self, day: dt.date) -> Self:
+        return self.filter(listings__date=day)
+
+    def listed_between(self, first: dt.date, last: dt.date) -> Self:
+        return self.filter(Exists(Listing.objects.filter(paper=OuterRef("pk"), date__range=(first, last))))
+
+    def sorted_by(self, sort: str) -> Self:
+        """Order by one of Paper.SORTS: top (points), newest (arXiv date) or discussed (comments)."""
+        if sort == "new":
+            return self.order_by("-published_at", "-pk")
+        if sort == "discussed":
+            return self.alias(discussion=F("hf_comments") + F("comment_count")).order_by(
+                "-discussion", "-points", "-pk"
+            )
+        return self.order_by("-points", "-published_at", "-pk")
+
+    def ranked_for_day(self, sort: str) -> Self:
+        """Like sorted_by, with Hugging Face's own order of the day breaking ties on "top"."""
+        if sort == "top":
+            return self.order_by("-points", "listings__hf_position")
+        return self.sorted_by(sort)
+
+    def refresh_search_vectors(self) -> int:
+        """Recompute the full-text vectors (PostgreSQL only; SQLite searches the columns directly)."""
+        if connections[self.db].vendor != "postgresql":
+            return 0
+        return self.update(
+            search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("authors_text", weight="B", config=SEARCH_CONFIG)
+            + SearchVector(Cast("keywords", TextField()), weight="B", config=SEARCH_CONFIG)
+            + SearchVector("abstract", weight="C", config=SEARCH_CONFIG)
+        )
+
+    def search(self, query: str) -> Self:
+        """Papers matching every word of `query`, best first.
+
+        PostgreSQL ranks with full-text search (title above authors and keywords
+        above abstract); elsewhere each word must appear in one of those columns
+        and the score weighs where it was found the same way.
+        """
+        query = normalize_whitespace(query)[:SEARCH_MAX_LENGTH]
+        arxiv_id = normalize_arxiv_id(query.removeprefix("https://arxiv.org/abs/"))
+        if arxiv_id:
+            return self.filter(arxiv_id=arxiv_id)
+        if connections[self.db].vendor == "postgresql":
+            ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+            return (
+                self.filter(search_vector=ts_query)
+                .annotate(rank=SearchRank(F("search_vector"), ts_query, normalization=Value(1)))
+                .order_by("-rank", "-points", "-pk")
+            )
+        words = [word for word in query.split() if word.strip("\"'")][:SEARCH_MAX_WORDS]
+        if not words:
+            return self.none()
+        queryset = self.alias(keywords_text=Cast("keywords", TextField()))
+        score = Value(0)
+        for word in (w.strip("\"'") for w in words):
+            fields = {"title": 8, "authors_text": 4, "keywords_text": 4, "abstract": 1}
+            queryset = queryset.filter(Q.create([(f"{f}__icontains", word) for f in fields], connector=Q.OR))
+            for field, weight in fields.items():
+                score += Case(When(**{f"{field}__icontains": word}, then=Value(weight)), default=Value(0))
+        return queryset.annotate(rank=Cast(score, IntegerField())).order_by("-rank", "-points", "-pk")
+
+    def trending(self) -> Self:
+        return self.exclude(last_listed_on=None).order_by("-hotness", "-pk")
+
+    def newest_first(self) -> Self:
+        return self.order_by("-published_at", "-pk")
+
+
+class Paper(models.Model):
+    SORTS = {"top": "Top", "new": "Newest", "discussed": "Most discussed"}
+    ROW_AUTHORS = 3
+
+    arxiv_id = models.CharField(max_length=40, unique=True)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="arXiv publication (v1)")
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
+    author_count = models.PositiveIntegerField(default=0)
+    authors_text = models.TextField(blank=True, help_text="Visible author names, for search")
+    topics = models.ManyToManyField(Topic, through="PaperTopic", related_name="papers")
+    keywords = models.JSONField(default=list, blank=True, help_text="ai_keywords as sent by Hugging Face")
+    ai_summary = models.TextField(blank=True)
+    ai_summary_model = models.CharField(max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
+    submitted_by = models.ForeignKey(HFUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    thumbnail_url = models.URLField(max_length=500, blank=True)
+    media_urls = models.JSONField(default=list, blank=True)
+    github_repo = models.URLField(max_length=500, blank=True)
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    project_page = models.URLField(max_length=500, blank=True)
+    hf_discussion_id = models.CharField(max_length=24, blank=True)
+
+    # Mirrored from Hugging Face at the last sync.
+    hf_upvotes = models.PositiveIntegerField(default=0)
+    hf_comments = models.PositiveIntegerField(default=0)
+    # The site's own, recomputed from source rows.
+    upvote_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    # Stored sort keys.
+    points = models.IntegerField(default=0, db_index=True)
+    hotness = models.FloatField(default=0, db_index=True)
+    first_listed_on = models.DateField(null=True, blank=True)
+    last_listed_on = models.DateField(null=True, blank=True, db_index=True)
+
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(arxiv_id__regex=ARXIV_ID_RE.pattern), name="paper_arxiv_id_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:detail", args=[self.arxiv_id])
+
+    def refresh_sort_keys(self) -> None:
+        """Derive points and hotness from the counters and the first listing date."""
+        self.points = self.hf_upvotes + self.upvote_count
+        if self.first_listed_on:
+            listed_at = dt.datetime.combine(self.first_listed_on, dt.time(), tzinfo=dt.UTC)
+        else:
+            listed_at = self.published_at or HOTNESS_EPOCH
+        self.hotness = hotness(self.points, listed_at)
+
+    def related(self, limit: int = 6) -> list[Paper]:
+        """Papers sharing the most topics and authors with this one (an author counts double)."""
+        scores: dict[int, int] = {}
+        for through, field, weight in ((PaperTopic, "topic", 1), (Authorship, "author", 2)):
+            ids = through.objects.filter(paper=self).values(field)
+            shared = (
+                through.objects.filter(**{f"{field}__in": ids})
+                .exclude(paper=self)
+                .values("paper")
+                .annotate(n=Count("pk"))
+                .order_by("-n")[:50]
+            )
+            for row in shared:
+                scores[row["paper"]] = scores.get(row["paper"], 0) + weight * row["n"]
+        points = dict(Paper.objects.filter(pk__in=scores).values_list("pk", "points"))
+        best = sorted(scores, key=lambda pk: (-scores[pk], -points[pk], -pk))[:limit]
+        papers = Paper.objects.filter(pk__in=best).for_rows().in_bulk()
+        return [papers[pk] for pk in best]
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def hf_url(self) -> str:
+        return f"{HF_BASE_URL}/papers/{self.arxiv_id}"
+
+    @property
+    def discussion_total(self) -> int:
+        return self.hf_comments + self.comment_count
+
+    @property
+    def hidden_author_count(self) -> int:
+        """Authors not shown in a listing row (the row shows the first ROW_AUTHORS)."""
+        return max(self.author_count - self.ROW_AUTHORS, 0)
+
+
+class Authorship(models.Model):
+    """An author's place on a paper. Hidden authors are never stored."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+    hf_user = models.ForeignKey(HFUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_position")]
+        indexes = [models.Index(fields=["author", "paper"])]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.paper.arxiv_id}"
+
+
+class PaperTopic(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="paper_topics")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["paper", "topic"], name="papertopic_unique")]
+        indexes = [models.Index(fields=["topic", "paper"])]
+
+
+class ListingQuerySet(models.QuerySet):
+    def days(self) -> Self:
+        return self.values_list("date", flat=True).distinct().order_by("date")
+
+    def latest_day(self) -> dt.date | None:
+        return self.aggregate(day=models.Max("date"))["day"]
+
+    def day_before(self, day: dt.date) -> dt.date | None:
+        return self.filter(date__lt=day).aggregate(day=models.Max("date"))["day"]
+
+    def day_after(self, day: dt.date) -> dt.date | None:
+        return self.filter(date__gt=day).aggregate(day=models.Min("date"))["day"]
+
+
+class Listing(models.Model):
+    """A paper's appearance on one Daily Papers day, with Hugging Face's counts at sync time."""
+
+    date = models.DateField()
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="listings")
+    submitter = models.ForeignKey(HFUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="listings")
+    submitter_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hf_upvotes = models.PositiveIntegerField(default=0)
+    hf_comments = models.PositiveIntegerField(default=0)
+    hf_position = models.PositiveIntegerField(default=0, help_text="Place in Hugging Face's list for the day")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "hf_position"]
+        constraints = [models.UniqueConstraint(fields=["date", "paper"], name="listing_unique_day_paper")]
+        indexes = [models.Index(fields=["paper", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id} on {self.date}"

@@ -1,0 +1,23 @@
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HF_FIXTURES = FIXTURES / "hf"
+
+
+@pytest.fixture
+def hf_fixture():
+    """Path of one recorded Hugging Face daily_papers response, by date."""
+
+    def path(day: str) -> Path:
+        return HF_FIXTURES / f"daily_papers_{day}.json"
+
+    return path
+
+
+@pytest.fixture
+def imported_days(db):
+    """The whole recorded archive, imported through the real command."""
+    call_command("import_daily_papers", str(HF_FIXTURES), verbosity=0)
