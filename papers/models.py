@@ -368,6 +368,9 @@ class PaperTopic(models.Model):
         constraints = [models.UniqueConstraint(fields=["paper", "topic"], name="papertopic_unique")]
         indexes = [models.Index(fields=["topic", "paper"])]
 
+    def __str__(self) -> str:
+        return f"{self.topic} on {self.paper.arxiv_id}"
+
 
 class ListingQuerySet(models.QuerySet):
     def days(self) -> Self:
