@@ -187,6 +187,10 @@ STORAGES = {
     },
 }
 
+# Without DEBUG, `collectstatic` must have run; with it, files are served straight from static/.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+
 # Email: printed to the console unless an SMTP host is configured.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Paper Commons <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -1,2 +1,29 @@
+from django.urls import path, register_converter
+
+from . import converters, feeds, views
+
+register_converter(converters.ArxivIdConverter, "arxiv")
+register_converter(converters.DateConverter, "date")
+register_converter(converters.IsoWeekConverter, "week")
+register_converter(converters.MonthConverter, "month")
+
 app_name = "papers"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("papers/", views.home),
+    path("papers/date/<date:day>/", views.day_listing, name="day"),
+    path("papers/week/<week:monday>/", views.week_listing, name="week"),
+    path("papers/month/<month:first>/", views.month_listing, name="month"),
+    path("papers/trending/", views.trending, name="trending"),
+    path("papers/feed/", feeds.DailyFeed(), name="daily-feed"),
+    path("papers/<arxiv:arxiv_id>/", views.paper_detail, name="detail"),
+    path("papers/<arxiv:arxiv_id>/bibtex/", views.paper_bibtex, name="bibtex"),
+    path("authors/<str:slug>/", views.author_detail, name="author"),
+    path("authors/<str:slug>/feed/", feeds.AuthorFeed(), name="author-feed"),
+    path("orgs/<str:handle>/", views.organization_detail, name="organization"),
+    path("orgs/<str:handle>/feed/", feeds.OrganizationFeed(), name="organization-feed"),
+    path("topics/<str:slug>/", views.topic_detail, name="topic"),
+    path("topics/<str:slug>/feed/", feeds.TopicFeed(), name="topic-feed"),
+    path("search/", views.search, name="search"),
+    path("about/ranking/", views.about_ranking, name="about-ranking"),
+]

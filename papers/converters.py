@@ -1,0 +1,60 @@
+"""Path converters for the URLs Hugging Face uses, so swapping the host keeps links working."""
+
+import datetime as dt
+
+from .models import ARXIV_NEW_ID, ARXIV_OLD_ID
+
+
+class ArxivIdConverter:
+    regex = rf"(?:{ARXIV_NEW_ID}|{ARXIV_OLD_ID})"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class DateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a calendar date") from None
+
+    def to_url(self, value: dt.date) -> str:
+        return value.isoformat()
+
+
+class IsoWeekConverter:
+    """`2026-W33` to the Monday of that ISO week."""
+
+    regex = r"\d{4}-W\d{2}"
+
+    def to_python(self, value: str) -> dt.date:
+        year, week = value.split("-W")
+        try:
+            return dt.date.fromisocalendar(int(year), int(week), 1)
+        except ValueError:
+            raise ValueError(f"{value} is not an ISO week") from None
+
+    def to_url(self, value: dt.date) -> str:
+        year, week, _ = value.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+class MonthConverter:
+    """`2026-08` to the first day of that month."""
+
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(f"{value}-01")
+        except ValueError:
+            raise ValueError(f"{value} is not a month") from None
+
+    def to_url(self, value: dt.date) -> str:
+        return f"{value.year:04d}-{value.month:02d}"

@@ -1,0 +1,163 @@
+"""Public pages: listings by day, week and month, trending, papers, authors, organisations, topics, search.
+
+One URL serves a page and its fragment: htmx requests get the partial that
+changes (the rows of a listing, the results of a search), everything else the page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+from django_htmx.middleware import HtmxDetails
+
+from .bibtex import bibtex_entry
+from .models import Author, Listing, Organization, Paper, Topic
+from .paging import paginate
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
+    """The whole page, or for htmx (but not history restores) just `template#partial`."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template = f"{template}#{partial}"
+    response = TemplateResponse(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def sort_choice(request: HttpRequest) -> str:
+    sort = request.GET.get("sort", "top")
+    return sort if sort in Paper.SORTS else "top"
+
+
+def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | None = None) -> HttpResponse:
+    context |= {"page": paginate(request, papers.for_rows()), "sort": sort, "sorts": Paper.SORTS}
+    return render_page(request, "papers/paper_list.html", context, "listing")
+
+
+@require_safe
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    latest = Listing.objects.latest_day()
+    if latest is None:
+        return TemplateResponse(request, "papers/empty_site.html")
+    return day_listing(request, latest, is_home=True)
+
+
+@require_safe
+def day_listing(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) -> HttpResponse:
+    sort = sort_choice(request)
+    context = {
+        "kind": "day",
+        "nav": "daily",
+        "day": day,
+        "anchor": day,
+        "is_home": is_home,
+        "previous": Listing.objects.day_before(day),
+        "next": Listing.objects.day_after(day),
+    }
+    return render_listing(request, Paper.objects.listed_on(day).ranked_for_day(sort), context, sort)
+
+
+@require_safe
+def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
+    sunday = monday + dt.timedelta(days=6)
+    sort = sort_choice(request)
+    before, after = Listing.objects.day_before(monday), Listing.objects.day_after(sunday)
+    context = {
+        "kind": "week",
+        "first": monday,
+        "anchor": monday,
+        "last": sunday,
+        "previous": before and before - dt.timedelta(days=before.weekday()),
+        "next": after and after - dt.timedelta(days=after.weekday()),
+    }
+    return render_listing(request, Paper.objects.listed_between(monday, sunday).sorted_by(sort), context, sort)
+
+
+@require_safe
+def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    sort = sort_choice(request)
+    before, after = Listing.objects.day_before(first), Listing.objects.day_after(last)
+    context = {
+        "kind": "month",
+        "first": first,
+        "anchor": first,
+        "last": last,
+        "previous": before and before.replace(day=1),
+        "next": after and after.replace(day=1),
+    }
+    return render_listing(request, Paper.objects.listed_between(first, last).sorted_by(sort), context, sort)
+
+
+@require_safe
+def trending(request: HtmxHttpRequest) -> HttpResponse:
+    return render_listing(request, Paper.objects.trending(), {"kind": "trending", "nav": "trending"})
+
+
+@require_safe
+def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = Paper.objects.select_related("organization", "submitted_by").filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        return TemplateResponse(request, "papers/paper_missing.html", {"arxiv_id": arxiv_id}, status=404)
+    authorships = list(paper.authorships.select_related("author", "hf_user"))
+    context = {
+        "paper": paper,
+        "authorships": authorships,
+        "paper_topics": paper.paper_topics.select_related("topic"),
+        "listings": paper.listings.select_related("submitter", "submitter_organization").order_by("-date"),
+        "related": paper.related(),
+        "bibtex": bibtex_entry(paper, [a.author.name for a in authorships]),
+    }
+    return TemplateResponse(request, "papers/paper_detail.html", context)
+
+
+@require_safe
+def paper_bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    names = list(paper.authorships.values_list("author__name", flat=True))
+    response = HttpResponse(bibtex_entry(paper, names), content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{arxiv_id.replace("/", "_")}.bib"'
+    return response
+
+
+@require_safe
+def author_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    author = get_object_or_404(Author.objects.select_related("hf_user"), slug=slug)
+    return render_listing(request, author.papers.newest_first(), {"kind": "author", "author": author})
+
+
+@require_safe
+def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, handle=handle)
+    papers = organization.papers.newest_first()
+    return render_listing(request, papers, {"kind": "organization", "organization": organization})
+
+
+@require_safe
+def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    topic = get_object_or_404(Topic, slug=slug)
+    return render_listing(request, topic.papers.newest_first(), {"kind": "topic", "topic": topic})
+
+
+@require_safe
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    query = " ".join(request.GET.get("q", "").split())
+    page = paginate(request, Paper.objects.search(query).for_rows()) if query else None
+    if page and page.number == 1 and len(page.items) == 1 and not request.htmx and page.items[0].arxiv_id == query:
+        return redirect(page.items[0])
+    return render_page(request, "papers/search.html", {"query": query, "page": page}, "search-results")
+
+
+@require_safe
+def about_ranking(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(request, "papers/about_ranking.html", {"nav": "about"})
