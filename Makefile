@@ -1,0 +1,47 @@
+# Paper Commons. `make run` serves the site with the recorded demo days; `make test` runs every test.
+PYTHON := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_DATA := tests/fixtures/hf
+PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/test
+REDIS ?= redis://127.0.0.1:6379/0
+
+.PHONY: run setup demo test test-postgres ci lint format worker beat bench check-deploy
+
+run: setup demo  ## Serve the site on http://$(HOST):$(PORT)/ with the recorded days loaded
+	$(PYTHON) manage.py runserver $(HOST):$(PORT)
+
+setup:
+	@scripts/bootstrap
+
+demo: setup
+	$(PYTHON) manage.py migrate --no-input
+	$(PYTHON) manage.py import_daily_papers $(DEMO_DATA)
+
+test: setup  ## Every test, Chromium ones included, on SQLite (or on DATABASE_URL when set)
+	@scripts/ensure-chromium
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup  ## The same suite on PostgreSQL with Redis as cache and broker
+	@scripts/ensure-services
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(MAKE) --no-print-directory test
+
+ci: lint test test-postgres
+
+lint: setup
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) manage.py makemigrations --check --dry-run
+
+format: setup
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+
+worker: setup  ## A Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
+	.venv/bin/celery -A config worker -l INFO
+
+beat: setup  ## Celery beat: syncs Daily Papers every HF_SYNC_INTERVAL_MINUTES
+	.venv/bin/celery -A config beat -l INFO
+
+bench: setup  ## Benchmark on a synthetic corpus (see README)
+	$(PYTHON) manage.py bench $(BENCH_ARGS)

@@ -1,0 +1,129 @@
+import datetime as dt
+
+import pytest
+
+from papers.models import HFUser, Listing
+from tests.factories import make_organization, make_paper
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paper():
+    paper = make_paper(
+        "2608.15265",
+        title="VibeWorlding: Can Multimodal Agents Construct 3D Open Worlds End-to-End?",
+        authors=("Yansong Ning", "Ada Lovelace", "José Núñez"),
+        topics=("multimodal agents", "3D world generation"),
+        abstract="Constructing an interactive 3D open world from a user query is important.",
+        ai_summary="A unified framework benchmarks and trains multimodal agents.",
+        ai_summary_model="thinkingmachines/Inkling-Small",
+        organization=make_organization("tencent", "Tencent"),
+        github_repo="https://github.com/usail-hkust/VibeWorlding-Gym",
+        github_stars=24,
+        project_page="https://huggingface.co/collections/usail-hkust/vibeworlder",
+        hf_upvotes=39,
+        hf_comments=1,
+        published_at=dt.datetime(2026, 8, 15, tzinfo=dt.UTC),
+    )
+    submitter = HFUser.objects.create(username="yasNing", fullname="Yansong NING")
+    Listing.objects.filter(paper=paper).update(submitter=submitter)
+    Listing.objects.create(date=dt.date(2026, 8, 20), paper=paper)
+    return paper
+
+
+def test_the_paper_page_shows_everything_we_know(client, paper):
+    response = client.get("/papers/2608.15265/")
+    assert response.status_code == 200
+    text = response.text
+    assert '<h1 id="paper-title">VibeWorlding: Can Multimodal Agents' in text
+    assert text.index("Yansong Ning") < text.index("Ada Lovelace") < text.index("José Núñez")
+    assert "A unified framework benchmarks" in text and "thinkingmachines/Inkling-Small" in text
+    assert "Constructing an interactive 3D open world" in text
+    for link in [
+        "https://arxiv.org/abs/2608.15265",
+        "https://arxiv.org/pdf/2608.15265",
+        "https://huggingface.co/papers/2608.15265",
+        "https://github.com/usail-hkust/VibeWorlding-Gym",
+        "https://huggingface.co/collections/usail-hkust/vibeworlder",
+        "/topics/multimodal-agents/",
+        "/orgs/tencent/",
+        "/authors/jos%C3%A9-n%C3%BA%C3%B1ez/",
+    ]:
+        assert f'href="{link}"' in text, link
+    assert 'href="/papers/date/2026-08-18/"' in text and 'href="/papers/date/2026-08-20/"' in text
+    assert "Yansong NING" in text
+
+
+def test_the_paper_page_has_description_open_graph_and_citation_tags(client, paper):
+    text = client.get("/papers/2608.15265/").text
+    assert '<meta name="description" content="A unified framework benchmarks' in text
+    assert '<meta property="og:title" content="VibeWorlding: Can Multimodal Agents' in text
+    assert '<meta property="og:image" content="https://cdn-thumbnails' in text or "og:image" not in text
+    assert '<meta name="citation_title" content="VibeWorlding' in text
+    assert text.count('<meta name="citation_author"') == 3
+    assert '<meta name="citation_publication_date" content="2026/08/15">' in text
+    assert '<meta name="citation_arxiv_id" content="2608.15265">' in text
+    assert '<meta name="citation_pdf_url" content="https://arxiv.org/pdf/2608.15265">' in text
+
+
+def test_the_paper_page_offers_bibtex_to_copy_and_to_download(client, paper):
+    text = client.get("/papers/2608.15265/").text
+    assert "@misc{ning2026vibeworlding," in text
+    assert "author = {Yansong Ning and Ada Lovelace and José Núñez}" in text
+    assert 'href="/papers/2608.15265/bibtex/" download' in text
+    response = client.get("/papers/2608.15265/bibtex/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/x-bibtex")
+    assert response["Content-Disposition"] == 'attachment; filename="2608.15265.bib"'
+    body = response.content.decode()
+    assert body.startswith("@misc{ning2026vibeworlding,\n")
+    assert "  eprint = {2608.15265},\n" in body and "  archivePrefix = {arXiv}," in body
+    assert "  year = {2026}," in body
+
+
+def test_bibtex_escapes_special_characters_in_titles(client):
+    make_paper("2608.00042", title="100% of {LLMs} & you", authors=("Ann Author",))
+    body = client.get("/papers/2608.00042/bibtex/").content.decode()
+    assert r"title = {{100\% of \{LLMs\} \& you}}" in body
+
+
+def test_related_papers_share_topics_or_authors(client, paper):
+    same_topic = make_paper(title="Shares a topic", authors=("Someone Else",), topics=("multimodal agents",))
+    same_author = make_paper(title="Shares an author", authors=("Ada Lovelace",), topics=())
+    make_paper(title="Unrelated", authors=("Nobody",), topics=("proteins",))
+    related = client.get("/papers/2608.15265/").context["related"]
+    assert [p.title for p in related] == [same_author.title, same_topic.title]
+
+
+def test_an_unknown_paper_gets_a_friendly_not_found_page(client):
+    response = client.get("/papers/2608.99999/")
+    assert response.status_code == 404
+    assert "We don't have arXiv:2608.99999 yet" in response.text
+    assert 'href="https://arxiv.org/abs/2608.99999"' in response.text
+
+
+def test_malformed_paper_ids_are_not_found(client):
+    assert client.get("/papers/not-an-id/").status_code == 404
+    assert client.get("/papers/2608.1/").status_code == 404
+
+
+def test_old_style_arxiv_ids_have_pages(client):
+    make_paper("hep-th/9901001", title="An old-style paper")
+    response = client.get("/papers/hep-th/9901001/")
+    assert response.status_code == 200
+    assert "An old-style paper" in response.text
+    assert client.get("/papers/hep-th/9901001/bibtex/")["Content-Disposition"].endswith('"hep-th_9901001.bib"')
+
+
+def test_authors_linked_to_hugging_face_keep_the_link(client, paper):
+    hf_user = HFUser.objects.get(username="yasNing")
+    paper.authorships.filter(position=0).update(hf_user=hf_user)
+    assert 'href="https://huggingface.co/yasNing"' in client.get("/papers/2608.15265/").text
+
+
+def test_the_paper_page_runs_a_bounded_number_of_queries(client, paper, django_assert_max_num_queries):
+    for n in range(30):
+        make_paper(topics=("multimodal agents",), authors=("Ada Lovelace", f"Author {n}"))
+    with django_assert_max_num_queries(10):
+        assert client.get("/papers/2608.15265/").status_code == 200
