@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html_join
 
 from .models import Author, Listing, Organization, Paper, Topic
 
@@ -30,9 +31,8 @@ class PaperFeed(Feed):
         return paper.title
 
     def item_description(self, paper: Paper) -> str:
-        if paper.ai_summary:
-            return f"{paper.ai_summary}\n\n{paper.abstract}"
-        return paper.abstract
+        """HTML (Atom's summary type="html"), so the mirrored text is escaped, never trusted as markup."""
+        return format_html_join("", "<p>{}</p>", ((text,) for text in (paper.ai_summary, paper.abstract) if text))
 
     def item_author_name(self, paper: Paper) -> str:
         return paper.authors_text

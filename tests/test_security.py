@@ -1,0 +1,88 @@
+"""Headers on every kind of response, and `check --deploy` with production settings."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import make_paper
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 20 + "production-grade-secret-key-with-enough-entropy-1234567890",
+    "ALLOWED_HOSTS": "papers.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def script_sources(csp: str) -> str:
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+    return directives["script-src"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url,headers",
+    [
+        ("/", {}),
+        ("/papers/date/2026-08-18/", {"HX-Request": "true"}),
+        ("/search/?q=x", {"HX-Request": "true"}),
+        ("/accounts/login/", {}),
+        ("/no/such/page/", {}),
+        ("/papers/2608.99999/", {}),
+    ],
+)
+def test_every_response_carries_a_strict_content_security_policy(client, url, headers):
+    make_paper()
+    response = client.get(url, headers=headers)
+    csp = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in script_sources(csp)
+    assert "'unsafe-eval'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "object-src 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_the_only_inline_script_is_htmx_with_the_nonce(client):
+    make_paper()
+    response = client.get("/")
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    text = response.text
+    assert text.count("<script") == 2
+    assert f'nonce="{nonce}"' in text
+    assert "/static/django_htmx/htmx-2" in text  # the vendored copy, not a CDN
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    full_env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env | env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = PRODUCTION_ENV | {"SECRET_KEY": ""}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+    assert "Traceback" in result.stderr or "ImproperlyConfigured" in result.stderr
+
+
+def test_a_malformed_boolean_setting_is_named():
+    result = run_manage("check", env={"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
