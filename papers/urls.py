@@ -26,4 +26,5 @@ urlpatterns = [
     path("topics/<str:slug>/feed/", feeds.TopicFeed(), name="topic-feed"),
     path("search/", views.search, name="search"),
     path("about/ranking/", views.about_ranking, name="about-ranking"),
+    path("healthz/", views.healthz, name="healthz"),
 ]

@@ -161,3 +161,9 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 def about_ranking(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "papers/about_ranking.html", {"nav": "about"})
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers, and the trivial baseline view of the benchmark."""
+    return HttpResponse("ok", content_type="text/plain")
