@@ -20,6 +20,20 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { enableCopyButtons(document); });
+  // Thumbnails and avatars come from Hugging Face's CDNs: hide the ones that fail to load.
+  document.addEventListener("error", function (event) {
+    if (event.target.tagName === "IMG") event.target.classList.add("is-broken");
+  }, true);
+
+  function markBrokenImages(root) {
+    root.querySelectorAll("img").forEach(function (img) {
+      if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) img.classList.add("is-broken");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enableCopyButtons(document);
+    markBrokenImages(document);
+  });
   document.addEventListener("htmx:afterSwap", function (event) { enableCopyButtons(event.target); });
 })();
