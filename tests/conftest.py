@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HF_FIXTURES = FIXTURES / "hf"
@@ -21,3 +22,16 @@ def hf_fixture():
 def imported_days(db):
     """The whole recorded archive, imported through the real command."""
     call_command("import_daily_papers", str(HF_FIXTURES), verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def archive(django_db_setup, django_db_blocker):
+    """The recorded archive imported once per module, rolled back at its end.
+
+    Each test still runs in its own savepoint, so changes never leak between tests.
+    Not for `transaction=True` tests: those use `imported_days`.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("import_daily_papers", str(HF_FIXTURES), verbosity=0)
+        yield
+        transaction.set_rollback(True)
