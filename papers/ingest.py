@@ -10,7 +10,7 @@ Two steps, never mixed:
    rows in bulk and saving only what really changed, so importing the same data twice is a no-op
    (no INSERT, no UPDATE, timestamps untouched).
 
-The schema follows /work/shared/fixtures/hf/SCHEMA.md: `paper.*` is the source of truth, top-level
+The schema follows tests/fixtures/hf/SCHEMA.md: `paper.*` is the source of truth, top-level
 fields are fallbacks, optional data is an absent key, unknown keys are ignored.
 """
 

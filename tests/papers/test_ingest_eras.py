@@ -1,4 +1,4 @@
-"""Every era of the recorded Daily Papers responses (SCHEMA.md §5) lands in the right columns."""
+"""Every era of the recorded Daily Papers responses (tests/fixtures/hf/SCHEMA.md §5) lands in the right columns."""
 
 import datetime as dt
 import json
