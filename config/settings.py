@@ -222,12 +222,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# Images come from Hugging Face's CDNs; everything else is served by us.
+# Images come from Hugging Face's CDNs (and Gravatar, for some organisation avatars);
+# everything else is served by us.
 HF_IMAGE_HOSTS = [
     "https://cdn-thumbnails.huggingface.co",
     "https://cdn-uploads.huggingface.co",
     "https://cdn-avatars.huggingface.co",
     "https://huggingface.co",
+    "https://www.gravatar.com",
 ]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
