@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic import ValidationError as SchemaError
 
 from papers import hf
+from papers.caching import bump_pages_version
 from papers.models import (
     Author,
     Authorship,
@@ -294,6 +295,7 @@ class ImportResult:
     total: Summary
     warnings: list[str]
     changed_paper_ids: list[int]
+    changed_topic_ids: list[int] = field(default_factory=list)
 
 
 # --- Reading and validation ---------------------------------------------------------------------
@@ -627,6 +629,10 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         result = _upsert_papers(batches, users, organizations, authors, topics)
         for chunk in _chunks(result.changed_paper_ids):
             Paper.objects.filter(pk__in=chunk).refresh_search_vectors()
+        for chunk in _chunks(result.changed_topic_ids):
+            Topic.objects.filter(pk__in=chunk).refresh_paper_counts()
+        if result.changed_paper_ids or result.total.listings.created or result.total.listings.updated:
+            transaction.on_commit(bump_pages_version)
     return result
 
 
@@ -850,7 +856,16 @@ def _upsert_papers(
         Listing.objects.bulk_update(changed_listings, [*LISTING_FIELDS, "updated_at"])
 
     changed_ids = sorted(state.paper.pk for state in new_papers) + sorted(paper.pk for paper in changed_papers)
-    return ImportResult(sources=summaries, total=total, warnings=warnings, changed_paper_ids=changed_ids)
+    changed_topic_ids = sorted(
+        {topic_id for state in replace_topics for topic_id in (*(state.original or ((),))[-1], *state.topics)}
+    )
+    return ImportResult(
+        sources=summaries,
+        total=total,
+        warnings=warnings,
+        changed_paper_ids=changed_ids,
+        changed_topic_ids=changed_topic_ids,
+    )
 
 
 def _apply_item(

@@ -8,16 +8,31 @@ from the site's own (`upvote_count`, `comment_count`). The sort keys `points` an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from typing import Self
+from urllib.parse import quote
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connections, models
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, TextField, Value, When
-from django.db.models.functions import Cast
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 
 HF_BASE_URL = "https://huggingface.co"
@@ -34,7 +49,11 @@ _ARXIV_VERSION_RE = re.compile(r"v\d+$")
 HOTNESS_WINDOW = dt.timedelta(days=2)
 HOTNESS_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
+RELATED_MAX_TOPIC_PAPERS = 1000
+
 SEARCH_CONFIG = "english"
+# On PostgreSQL, a query matching more papers than this is ranked among its best-voted matches only.
+SEARCH_MAX_RANKED = 500
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_WORDS = 8
 
@@ -63,6 +82,22 @@ def hotness(points: int, listed_at: dt.datetime) -> float:
     order = math.log10(max(points, 1))
     age_bonus = (listed_at - HOTNESS_EPOCH).total_seconds() / HOTNESS_WINDOW.total_seconds()
     return round(order + age_bonus, 7)
+
+
+_URL_PLACEHOLDER = "0000.00000"  # matches every converter the papers URLs use
+
+
+@functools.cache
+def _url_template(name: str) -> str:
+    return reverse(name, args=[_URL_PLACEHOLDER])
+
+
+def cached_reverse(name: str, value: str) -> str:
+    """`reverse(name, args=[value])` for URLs with one argument, without resolving the pattern every time.
+
+    Listing pages link hundreds of authors and topics; reversing each costs more than the database.
+    """
+    return _url_template(name).replace(_URL_PLACEHOLDER, quote(value, safe=RFC3986_SUBDELIMS + "/~:@"), 1)
 
 
 def absolute_hf_url(url: str) -> str:
@@ -108,11 +143,18 @@ class Organization(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:organization", args=[self.handle])
+        return cached_reverse("papers:organization", self.handle)
 
     @property
     def hf_url(self) -> str:
         return f"{HF_BASE_URL}/{self.handle}"
+
+
+class TopicQuerySet(models.QuerySet):
+    def refresh_paper_counts(self) -> int:
+        """Recount each topic's papers from the PaperTopic rows."""
+        count = PaperTopic.objects.filter(topic=OuterRef("pk")).order_by().values("topic").annotate(n=Count("*"))
+        return self.update(paper_count=Coalesce(Subquery(count.values("n")), 0))
 
 
 class Topic(models.Model):
@@ -120,6 +162,9 @@ class Topic(models.Model):
 
     slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
     name = models.CharField(max_length=200)
+    paper_count = models.PositiveIntegerField(default=0, help_text="Recounted from PaperTopic rows on each import")
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -128,7 +173,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:topic", args=[self.slug])
+        return cached_reverse("papers:topic", self.slug)
 
 
 class Author(models.Model):
@@ -145,26 +190,13 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:author", args=[self.slug])
+        return cached_reverse("papers:author", self.slug)
 
 
 class PaperQuerySet(models.QuerySet):
     def for_rows(self) -> Self:
-        """Everything a listing row shows, in a fixed number of queries."""
-        return (
-            self.defer("search_vector", "abstract")
-            .select_related("organization", "submitted_by")
-            .prefetch_related(
-                Prefetch(
-                    "authorships",
-                    queryset=Authorship.objects.filter(position__lt=Paper.ROW_AUTHORS)
-                    .select_related("author")
-                    .order_by("position"),
-                    to_attr="row_authorships",
-                ),
-                Prefetch("paper_topics", queryset=PaperTopic.objects.select_related("topic").order_by("position")),
-            )
-        )
+        """The columns a listing row shows; `papers.rows.with_rows` adds authors and topics where needed."""
+        return self.defer(*Paper.NOT_IN_ROWS).select_related("organization", "submitted_by")
 
     def listed_on(self, day: dt.date) -> Self:
         return self.filter(listings__date=day)
@@ -212,8 +244,11 @@ class PaperQuerySet(models.QuerySet):
             return self.filter(arxiv_id=arxiv_id)
         if connections[self.db].vendor == "postgresql":
             ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+            matches = self.filter(search_vector=ts_query)
+            # Ranking reads each match's whole vector: bound the work by ranking the best-voted matches.
+            candidates = matches.order_by("-points", "-pk").values("pk")[:SEARCH_MAX_RANKED]
             return (
-                self.filter(search_vector=ts_query)
+                self.filter(pk__in=Subquery(candidates))
                 .annotate(rank=SearchRank(F("search_vector"), ts_query, normalization=Value(1)))
                 .order_by("-rank", "-points", "-pk")
             )
@@ -239,6 +274,8 @@ class PaperQuerySet(models.QuerySet):
 class Paper(models.Model):
     SORTS = {"top": "Top", "new": "Newest", "discussed": "Most discussed"}
     ROW_AUTHORS = 3
+    ROW_TOPICS = 5
+    NOT_IN_ROWS = ("search_vector", "abstract", "keywords", "media_urls", "authors_text", "ai_summary")
 
     arxiv_id = models.CharField(max_length=40, unique=True)
     title = models.TextField()
@@ -289,7 +326,7 @@ class Paper(models.Model):
         return f"{self.arxiv_id}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:detail", args=[self.arxiv_id])
+        return cached_reverse("papers:detail", self.arxiv_id)
 
     def refresh_sort_keys(self) -> None:
         """Derive points and hotness from the counters and the first listing date."""
@@ -301,15 +338,22 @@ class Paper(models.Model):
         self.hotness = hotness(self.points, listed_at)
 
     def related(self, limit: int = 6) -> list[Paper]:
-        """Papers sharing the most topics and authors with this one (an author counts double)."""
+        """Papers sharing the most topics and authors with this one (an author counts double).
+
+        Topics on more than RELATED_MAX_TOPIC_PAPERS papers say little about a paper and are left out.
+        """
         scores: dict[int, int] = {}
-        for through, field, weight in ((PaperTopic, "topic", 1), (Authorship, "author", 2)):
-            ids = through.objects.filter(paper=self).values(field)
+        topics = PaperTopic.objects.filter(paper=self, topic__paper_count__lte=RELATED_MAX_TOPIC_PAPERS)
+        authors = Authorship.objects.filter(paper=self)
+        for through, field, ids, weight in (
+            (PaperTopic, "topic", topics.values("topic"), 1),
+            (Authorship, "author", authors.values("author"), 2),
+        ):
             shared = (
                 through.objects.filter(**{f"{field}__in": ids})
                 .exclude(paper=self)
                 .values("paper")
-                .annotate(n=Count("pk"))
+                .annotate(n=Count("*"))
                 .order_by("-n")[:50]
             )
             for row in shared:
@@ -317,7 +361,7 @@ class Paper(models.Model):
         points = dict(Paper.objects.filter(pk__in=scores).values_list("pk", "points"))
         best = sorted(scores, key=lambda pk: (-scores[pk], -points[pk], -pk))[:limit]
         papers = Paper.objects.filter(pk__in=best).for_rows().in_bulk()
-        return [papers[pk] for pk in best]
+        return [papers[pk] for pk in best]  # `papers.rows.with_rows` renders them
 
     @property
     def arxiv_url(self) -> str:

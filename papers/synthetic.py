@@ -688,6 +688,9 @@ def generate_corpus(
     )
     log(f"Search vectors: {time.monotonic() - started:.1f}s")
     started = time.monotonic()
+    Topic.objects.filter(pk__in=topic_ids).refresh_paper_counts()
+    log(f"Topic paper counts: {time.monotonic() - started:.1f}s")
+    started = time.monotonic()
     analyze()
     log(f"ANALYZE: {time.monotonic() - started:.1f}s")
 

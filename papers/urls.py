@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import converters, feeds, views
+from .caching import cache_anonymous_page
 
 register_converter(converters.ArxivIdConverter, "arxiv")
 register_converter(converters.DateConverter, "date")
@@ -15,15 +16,15 @@ urlpatterns = [
     path("papers/week/<week:monday>/", views.week_listing, name="week"),
     path("papers/month/<month:first>/", views.month_listing, name="month"),
     path("papers/trending/", views.trending, name="trending"),
-    path("papers/feed/", feeds.DailyFeed(), name="daily-feed"),
+    path("papers/feed/", cache_anonymous_page(feeds.DailyFeed()), name="daily-feed"),
     path("papers/<arxiv:arxiv_id>/", views.paper_detail, name="detail"),
     path("papers/<arxiv:arxiv_id>/bibtex/", views.paper_bibtex, name="bibtex"),
     path("authors/<str:slug>/", views.author_detail, name="author"),
-    path("authors/<str:slug>/feed/", feeds.AuthorFeed(), name="author-feed"),
+    path("authors/<str:slug>/feed/", cache_anonymous_page(feeds.AuthorFeed()), name="author-feed"),
     path("orgs/<str:handle>/", views.organization_detail, name="organization"),
-    path("orgs/<str:handle>/feed/", feeds.OrganizationFeed(), name="organization-feed"),
+    path("orgs/<str:handle>/feed/", cache_anonymous_page(feeds.OrganizationFeed()), name="organization-feed"),
     path("topics/<str:slug>/", views.topic_detail, name="topic"),
-    path("topics/<str:slug>/feed/", feeds.TopicFeed(), name="topic-feed"),
+    path("topics/<str:slug>/feed/", cache_anonymous_page(feeds.TopicFeed()), name="topic-feed"),
     path("search/", views.search, name="search"),
     path("about/ranking/", views.about_ranking, name="about-ranking"),
     path("healthz/", views.healthz, name="healthz"),

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_safe
 from django_htmx.middleware import HtmxDetails
 
 from .bibtex import bibtex_entry
+from .caching import cache_anonymous_page
 from .models import Author, Listing, Organization, Paper, Topic
 from .paging import paginate
+from .rows import with_rows
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -40,20 +42,28 @@ def sort_choice(request: HttpRequest) -> str:
 
 
 def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | None = None) -> HttpResponse:
-    context |= {"page": paginate(request, papers.for_rows()), "sort": sort, "sorts": Paper.SORTS}
+    page = paginate(request, papers.for_rows())
+    with_rows(page.items)
+    context |= {"page": page, "sort": sort, "sorts": Paper.SORTS}
     return render_page(request, "papers/paper_list.html", context, "listing")
 
 
 @require_safe
+@cache_anonymous_page
 def home(request: HtmxHttpRequest) -> HttpResponse:
     latest = Listing.objects.latest_day()
     if latest is None:
         return TemplateResponse(request, "papers/empty_site.html")
-    return day_listing(request, latest, is_home=True)
+    return render_day(request, latest, is_home=True)
 
 
 @require_safe
-def day_listing(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) -> HttpResponse:
+@cache_anonymous_page
+def day_listing(request: HtmxHttpRequest, day: dt.date) -> HttpResponse:
+    return render_day(request, day)
+
+
+def render_day(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) -> HttpResponse:
     sort = sort_choice(request)
     context = {
         "kind": "day",
@@ -68,6 +78,7 @@ def day_listing(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) -
 
 
 @require_safe
+@cache_anonymous_page
 def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
     sunday = monday + dt.timedelta(days=6)
     sort = sort_choice(request)
@@ -84,6 +95,7 @@ def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
 
 
 @require_safe
+@cache_anonymous_page
 def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     sort = sort_choice(request)
@@ -100,11 +112,13 @@ def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
 
 
 @require_safe
+@cache_anonymous_page
 def trending(request: HtmxHttpRequest) -> HttpResponse:
     return render_listing(request, Paper.objects.trending(), {"kind": "trending", "nav": "trending"})
 
 
 @require_safe
+@cache_anonymous_page
 def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     paper = Paper.objects.select_related("organization", "submitted_by").filter(arxiv_id=arxiv_id).first()
     if paper is None:
@@ -115,13 +129,14 @@ def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         "authorships": authorships,
         "paper_topics": paper.paper_topics.select_related("topic"),
         "listings": paper.listings.select_related("submitter", "submitter_organization").order_by("-date"),
-        "related": paper.related(),
+        "related": with_rows(paper.related()),
         "bibtex": bibtex_entry(paper, [a.author.name for a in authorships]),
     }
     return TemplateResponse(request, "papers/paper_detail.html", context)
 
 
 @require_safe
+@cache_anonymous_page
 def paper_bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     names = list(paper.authorships.values_list("author__name", flat=True))
@@ -131,12 +146,14 @@ def paper_bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @require_safe
+@cache_anonymous_page
 def author_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author.objects.select_related("hf_user"), slug=slug)
     return render_listing(request, author.papers.newest_first(), {"kind": "author", "author": author})
 
 
 @require_safe
+@cache_anonymous_page
 def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
     organization = get_object_or_404(Organization, handle=handle)
     papers = organization.papers.newest_first()
@@ -144,21 +161,26 @@ def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
 
 
 @require_safe
+@cache_anonymous_page
 def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
     return render_listing(request, topic.papers.newest_first(), {"kind": "topic", "topic": topic})
 
 
 @require_safe
+@cache_anonymous_page
 def search(request: HtmxHttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())
     page = paginate(request, Paper.objects.search(query).for_rows()) if query else None
+    if page:
+        with_rows(page.items)
     if page and page.number == 1 and len(page.items) == 1 and not request.htmx and page.items[0].arxiv_id == query:
         return redirect(page.items[0])
     return render_page(request, "papers/search.html", {"query": query, "page": page}, "search-results")
 
 
 @require_safe
+@cache_anonymous_page
 def about_ranking(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "papers/about_ranking.html", {"nav": "about"})
 

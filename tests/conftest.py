@@ -1,11 +1,19 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HF_FIXTURES = FIXTURES / "hf"
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """Tests see fresh pages and an empty cache; tests of the page cache turn it back on."""
+    settings.PAGE_CACHE_SECONDS = 0
+    cache.clear()
 
 
 @pytest.fixture

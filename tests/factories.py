@@ -69,4 +69,5 @@ def make_paper(
     if listed_on:
         Listing.objects.create(date=listed_on, paper=paper, hf_upvotes=hf_upvotes, hf_position=position)
     Paper.objects.filter(pk=paper.pk).refresh_search_vectors()
+    Topic.objects.filter(papers=paper).refresh_paper_counts()
     return paper

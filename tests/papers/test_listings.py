@@ -238,3 +238,16 @@ def test_points_are_stored_apart_from_hugging_face_counts():
     paper.refresh_from_db()
     paper.refresh_sort_keys()
     assert (paper.hf_upvotes, paper.upvote_count, paper.points) == (7, 2, 9)
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [("papers:detail", "2608.15265"), ("papers:detail", "hep-th/9901001"), ("papers:author", "josé-núñez"),
+     ("papers:author", "李明"), ("papers:topic", "c-and-more"), ("papers:organization", "Tsinghua")],
+)  # fmt: skip
+def test_cached_reverse_matches_django_reverse(name, value):
+    from django.urls import reverse
+
+    from papers.models import cached_reverse
+
+    assert cached_reverse(name, value) == reverse(name, args=[value])

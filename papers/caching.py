@@ -1,0 +1,77 @@
+"""A short-lived page cache for visitors without a session.
+
+Most visits are anonymous and see the same pages, so those are rendered once and
+served from the cache (Redis in production) for `PAGE_CACHE_SECONDS`. Signed-in
+members, and anyone carrying a session or pending messages, always get a fresh
+render. A sync that changes papers bumps the version, so new papers show at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+VERSION_KEY = "pages:version"
+KEPT_HEADERS = ("Content-Type", "Vary", "Content-Disposition", "Content-Language")
+
+
+def pages_version() -> int:
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def bump_pages_version() -> None:
+    """Forget every cached page (called after a sync or import writes papers)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def is_cacheable_request(request: HttpRequest) -> bool:
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
+def page_key(request: HttpRequest) -> str:
+    parts = [
+        request.build_absolute_uri(),
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"pages:{pages_version()}:{digest}"
+
+
+def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve `view` from the page cache to visitors without a session."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_cacheable_request(request):
+            return view(request, *args, **kwargs)
+        key = page_key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            status, content, headers = cached
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
+            cache.set(key, (response.status_code, response.content, headers), settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapped

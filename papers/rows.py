@@ -1,0 +1,72 @@
+"""Listing rows, rendered once per paper version and cached.
+
+A listing page shows 30 rows, each linking authors, topics, an organisation and
+code; rendering them is most of a page's cost. The part of a row that depends
+only on the paper (thumbnail, title, authors, meta, topics) is cached under a key
+that changes whenever the paper does, and the database is asked for authors and
+topics only for rows missing from the cache. Counters and (later) the viewer's own
+state are rendered around it on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import cache as memoize
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch, prefetch_related_objects
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
+
+from .caching import pages_version
+from .models import Authorship, Paper, PaperTopic
+
+ROW_TEMPLATE = "papers/includes/paper_row.html"
+
+
+def row_prefetches() -> list[Prefetch]:
+    return [
+        Prefetch(
+            "authorships",
+            queryset=Authorship.objects.filter(position__lt=Paper.ROW_AUTHORS).select_related("author"),
+            to_attr="row_authorships",
+        ),
+        Prefetch(
+            "paper_topics",
+            queryset=PaperTopic.objects.filter(position__lt=Paper.ROW_TOPICS).select_related("topic"),
+            to_attr="row_topics",
+        ),
+    ]
+
+
+@memoize
+def template_version() -> str:
+    """Changes when the row template does, so a deploy never serves rows in an old layout."""
+    source = get_template(ROW_TEMPLATE).template.source
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
+def row_key(paper: Paper, version: int) -> str:
+    return f"row:{template_version()}:{version}:{paper.pk}:{paper.updated_at.timestamp()}"
+
+
+def with_rows(papers: Sequence[Paper]) -> Sequence[Paper]:
+    """Give each paper its `row_html`, from the cache where possible; returns `papers`."""
+    if not papers:
+        return papers
+    seconds = settings.ROW_CACHE_SECONDS
+    version = pages_version()
+    keys = {paper.pk: row_key(paper, version) for paper in papers}
+    cached = cache.get_many(list(keys.values())) if seconds > 0 else {}
+    missing = [paper for paper in papers if keys[paper.pk] not in cached]
+    if missing:
+        prefetch_related_objects(missing, *row_prefetches())
+        fresh = {keys[paper.pk]: render_to_string(ROW_TEMPLATE, {"paper": paper}) for paper in missing}
+        if seconds > 0:
+            cache.set_many(fresh, seconds)
+        cached |= fresh
+    for paper in papers:
+        paper.row_html = mark_safe(cached[keys[paper.pk]])  # noqa: S308 - rendered by our own template
+    return papers
