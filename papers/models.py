@@ -15,6 +15,7 @@ from typing import Self
 from urllib.parse import quote
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.core.cache import cache
 from django.db import connections, models
 from django.db.models import (
     Case,
@@ -35,6 +36,8 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 
+from .caching import pages_version
+
 HF_BASE_URL = "https://huggingface.co"
 
 # arXiv identifiers: new style 2405.15738 (4 or 5 digits after the dot since
@@ -50,6 +53,7 @@ HOTNESS_WINDOW = dt.timedelta(days=2)
 HOTNESS_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 RELATED_MAX_TOPIC_PAPERS = 1000
+RELATED_CACHE_SECONDS = 3600
 
 SEARCH_CONFIG = "english"
 # On PostgreSQL, a query matching more papers than this is ranked among its best-voted matches only.
@@ -341,7 +345,14 @@ class Paper(models.Model):
         """Papers sharing the most topics and authors with this one (an author counts double).
 
         Topics on more than RELATED_MAX_TOPIC_PAPERS papers say little about a paper and are left out.
+        The choice is cached for an hour, and anew after each sync that changes papers.
         """
+        key = f"related:{pages_version()}:{self.pk}:{limit}"
+        best = cache.get_or_set(key, lambda: self._related_ids(limit), RELATED_CACHE_SECONDS)
+        papers = Paper.objects.filter(pk__in=best).for_rows().in_bulk()
+        return [papers[pk] for pk in best if pk in papers]  # `papers.rows.with_rows` renders them
+
+    def _related_ids(self, limit: int) -> list[int]:
         scores: dict[int, int] = {}
         topics = PaperTopic.objects.filter(paper=self, topic__paper_count__lte=RELATED_MAX_TOPIC_PAPERS)
         authors = Authorship.objects.filter(paper=self)
@@ -359,9 +370,7 @@ class Paper(models.Model):
             for row in shared:
                 scores[row["paper"]] = scores.get(row["paper"], 0) + weight * row["n"]
         points = dict(Paper.objects.filter(pk__in=scores).values_list("pk", "points"))
-        best = sorted(scores, key=lambda pk: (-scores[pk], -points[pk], -pk))[:limit]
-        papers = Paper.objects.filter(pk__in=best).for_rows().in_bulk()
-        return [papers[pk] for pk in best]  # `papers.rows.with_rows` renders them
+        return sorted(scores, key=lambda pk: (-scores[pk], -points[pk], -pk))[:limit]
 
     @property
     def arxiv_url(self) -> str:

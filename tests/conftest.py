@@ -5,8 +5,17 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 
+from config.celery import app as celery_app
+
 FIXTURES = Path(__file__).parent / "fixtures"
 HF_FIXTURES = FIXTURES / "hf"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def eager_tasks():
+    """Tasks run in-process even when a broker is configured (tests/test_services.py checks the broker)."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
 
 
 @pytest.fixture(autouse=True)
