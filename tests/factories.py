@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
+from pathlib import Path
 
 from accounts.models import User
 from papers.models import Author, Authorship, Listing, Organization, Paper, PaperTopic, Topic, author_slug, topic_slug
@@ -71,3 +73,16 @@ def make_paper(
     Paper.objects.filter(pk=paper.pk).refresh_search_vectors()
     Topic.objects.filter(papers=paper).refresh_paper_counts()
     return paper
+
+
+def derived_file(tmp_path: Path, source: Path, mutate, name: str | None = None) -> Path:
+    """A copy of a recorded response with `mutate(items)` applied, for cases the 17 days don't contain."""
+    items = json.loads(source.read_bytes())
+    mutate(items)
+    path = tmp_path / (name or source.name)
+    path.write_text(json.dumps(items), encoding="utf-8")
+    return path
+
+
+def item_by_id(items: list, arxiv_id: str) -> dict:
+    return next(item for item in items if item["paper"]["id"] == arxiv_id)

@@ -2,27 +2,14 @@
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from papers.models import Author, Listing, Paper, Topic
+from tests.factories import derived_file, item_by_id
 
 pytestmark = pytest.mark.django_db
-
-
-def derived_file(tmp_path: Path, source: Path, mutate, name: str | None = None) -> Path:
-    """A copy of a recorded response with `mutate(items)` applied, for cases the 17 days don't contain."""
-    items = json.loads(source.read_bytes())
-    mutate(items)
-    path = tmp_path / (name or source.name)
-    path.write_text(json.dumps(items), encoding="utf-8")
-    return path
-
-
-def item_by_id(items: list, arxiv_id: str) -> dict:
-    return next(item for item in items if item["paper"]["id"] == arxiv_id)
 
 
 def test_hidden_authors_are_never_stored(tmp_path, hf_fixture):
