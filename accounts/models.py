@@ -1,11 +1,29 @@
+from __future__ import annotations
+
+from functools import cached_property
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+
+MODERATORS_GROUP = "moderators"
+BIO_MAX_LENGTH = 2000
+MAX_LINKS = 4
 
 
 class User(AbstractUser):
-    """A member of the site. Profiles, votes and comments hang off this model."""
+    """A member of the site. Votes, comments and follows hang off this model (in `papers`)."""
 
     display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(max_length=BIO_MAX_LENGTH, blank=True, help_text="Markdown")
+    links = models.JSONField(default=list, blank=True, help_text="Up to four http(s) URLs")
+    upvotes_public = models.BooleanField(default=False, help_text="Show the papers I upvote on my profile")
+    email_on_reply = models.BooleanField(default=True)
+    email_on_mention = models.BooleanField(default=True)
+    karma = models.IntegerField(default=0, help_text="Upvotes received on comments, recounted from the votes")
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=300, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "accounts_user"
@@ -15,4 +33,55 @@ class User(AbstractUser):
 
     @property
     def shown_name(self) -> str:
+        if self.deleted_at:
+            return "[deleted]"
         return self.display_name or self.username
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @cached_property
+    def is_moderator(self) -> bool:
+        return self.is_active and (self.is_staff or self.groups.filter(name=MODERATORS_GROUP).exists())
+
+    @property
+    def can_write(self) -> bool:
+        """Whether this member may vote, comment, flag and submit."""
+        return self.is_active and not self.is_suspended and not self.is_deleted
+
+    def suspend(self, reason: str) -> None:
+        self.suspended_at = timezone.now()
+        self.suspension_reason = reason
+        self.save(update_fields=["suspended_at", "suspension_reason"])
+
+    def unsuspend(self) -> None:
+        self.suspended_at = None
+        self.suspension_reason = ""
+        self.save(update_fields=["suspended_at", "suspension_reason"])
+
+    def anonymize(self) -> None:
+        """Remove personal data and end every session (the session hash changes with the password).
+
+        The row stays so that the member's comments keep their place in threads as "[deleted]".
+        """
+        from allauth.account.models import EmailAddress
+        from allauth.socialaccount.models import SocialAccount
+
+        EmailAddress.objects.filter(user=self).delete()
+        SocialAccount.objects.filter(user=self).delete()
+        self.username = f"deleted-{self.pk}"
+        self.email = ""
+        self.first_name = self.last_name = self.display_name = self.bio = ""
+        self.links = []
+        self.upvotes_public = self.email_on_reply = self.email_on_mention = False
+        self.is_active = self.is_staff = self.is_superuser = False
+        self.deleted_at = timezone.now()
+        self.set_unusable_password()
+        self.save()
+        self.groups.clear()
+        self.user_permissions.clear()

@@ -6,6 +6,7 @@ are used when DATABASE_URL, REDIS_URL / CELERY_BROKER_URL and EMAIL_HOST are set
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "accounts",
     "papers",
 ]
@@ -89,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -159,6 +165,19 @@ CELERY_BEAT_SCHEDULE = {
 }
 HF_API_URL = os.environ.get("HF_API_URL", "https://huggingface.co/api/daily_papers")
 HF_HTTP_TIMEOUT = env_int("HF_HTTP_TIMEOUT", 20)
+
+# Writes per member (or per address for anonymous requests): "count/seconds".
+WRITE_RATE_LIMITS = {
+    "vote": os.environ.get("RATE_LIMIT_VOTES", "60/60"),
+    "comment": os.environ.get("RATE_LIMIT_COMMENTS", "10/60"),
+    "preview": os.environ.get("RATE_LIMIT_PREVIEWS", "120/60"),
+    "flag": os.environ.get("RATE_LIMIT_FLAGS", "20/3600"),
+    "submit": os.environ.get("RATE_LIMIT_SUBMISSIONS", "10/3600"),
+    "settings": os.environ.get("RATE_LIMIT_SETTINGS", "30/600"),
+}
+for _action, _rate in WRITE_RATE_LIMITS.items():
+    if not re.fullmatch(r"[1-9]\d*/[1-9]\d*", _rate):
+        raise ImproperlyConfigured(f"The {_action} rate limit must look like 10/60 (count/seconds), not {_rate!r}.")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

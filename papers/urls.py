@@ -1,7 +1,8 @@
 from django.urls import path, register_converter
 
-from . import converters, feeds, views
+from . import converters, feeds
 from .caching import cache_anonymous_page
+from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
 register_converter(converters.DateConverter, "date")

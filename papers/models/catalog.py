@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.cache import cache
-from django.db import connections, models
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import (
     Case,
     Count,
@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 
-from .caching import pages_version
+from ..caching import pages_version
 
 HF_BASE_URL = "https://huggingface.co"
 
@@ -340,6 +340,42 @@ class Paper(models.Model):
         else:
             listed_at = self.published_at or HOTNESS_EPOCH
         self.hotness = hotness(self.points, listed_at)
+
+    def upvote(self, user) -> None:
+        """Idempotent: a member's second upvote changes nothing (the unique constraint decides)."""
+        with transaction.atomic():
+            locked = self._lock()
+            try:
+                with transaction.atomic():
+                    self.votes.create(user=user)
+            except IntegrityError:
+                pass
+            locked.recount_upvotes()
+        self._copy_counts(locked)
+
+    def remove_upvote(self, user) -> None:
+        with transaction.atomic():
+            locked = self._lock()
+            self.votes.filter(user=user).delete()
+            locked.recount_upvotes()
+        self._copy_counts(locked)
+
+    def recount_upvotes(self) -> None:
+        """The site's upvotes recounted from the vote rows, and the sort keys that depend on them."""
+        self.upvote_count = self.votes.count()
+        self.refresh_sort_keys()
+        self.save(update_fields=["upvote_count", "points", "hotness"])
+
+    def recount_comments(self) -> None:
+        self.comment_count = self.comments.visible().count()
+        self.save(update_fields=["comment_count"])
+
+    def _lock(self) -> Paper:
+        """This paper's row, locked until the transaction ends, so recounts of it run one at a time."""
+        return Paper.objects.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=self.pk)
+
+    def _copy_counts(self, other: Paper) -> None:
+        self.upvote_count, self.points, self.hotness = other.upvote_count, other.points, other.hotness
 
     def related(self, limit: int = 6) -> list[Paper]:
         """Papers sharing the most topics and authors with this one (an author counts double).

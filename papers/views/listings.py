@@ -14,17 +14,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
-from django_htmx.middleware import HtmxDetails
 
-from .bibtex import bibtex_entry
-from .caching import cache_anonymous_page
-from .models import Author, Listing, Organization, Paper, Topic
-from .paging import paginate
-from .rows import with_rows
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from ..bibtex import bibtex_entry
+from ..caching import cache_anonymous_page
+from ..models import Author, Listing, Organization, Paper, Topic
+from ..paging import paginate
+from ..rows import with_rows
+from . import HtmxHttpRequest
 
 
 def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
