@@ -21,7 +21,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
 from .caching import pages_version
-from .models import Authorship, Paper, PaperTopic
+from .models import Authorship, Paper, PaperTopic, PaperVote
 
 ROW_TEMPLATE = "papers/includes/paper_row.html"
 
@@ -69,4 +69,16 @@ def with_rows(papers: Sequence[Paper]) -> Sequence[Paper]:
         cached |= fresh
     for paper in papers:
         paper.row_html = mark_safe(cached[keys[paper.pk]])  # noqa: S308 - rendered by our own template
+    return papers
+
+
+def mark_upvoted(papers: Sequence[Paper], user) -> Sequence[Paper]:
+    """Set `is_upvoted` on each paper for `user`, in one query for the whole page."""
+    voted: set[int] = set()
+    if user.is_authenticated and papers:
+        voted = set(
+            PaperVote.objects.filter(user=user, paper_id__in=[p.pk for p in papers]).values_list("paper_id", flat=True)
+        )
+    for paper in papers:
+        paper.is_upvoted = paper.pk in voted
     return papers

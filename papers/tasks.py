@@ -1,4 +1,4 @@
-"""Celery tasks of the papers app: thin wrappers over papers.ingest."""
+"""Celery tasks of the papers app: thin wrappers over papers.ingest and papers.emails."""
 
 from __future__ import annotations
 
@@ -31,3 +31,11 @@ def sync_daily_papers(date: str | None = None) -> dict[str, Any]:
         total.listings += result.total.listings
     report["total"] = total.as_dict()
     return report
+
+
+@shared_task(name="papers.tasks.send_notification_email")
+def send_notification_email(notification_id: int) -> bool:
+    """Email one reply or mention notification, once, if its recipient still wants such emails."""
+    from papers import emails
+
+    return emails.send_notification(notification_id)

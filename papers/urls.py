@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from . import converters, feeds
 from .caching import cache_anonymous_page
+from .views import discussion, people, submit
 from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
@@ -20,12 +21,32 @@ urlpatterns = [
     path("papers/feed/", cache_anonymous_page(feeds.DailyFeed()), name="daily-feed"),
     path("papers/<arxiv:arxiv_id>/", views.paper_detail, name="detail"),
     path("papers/<arxiv:arxiv_id>/bibtex/", views.paper_bibtex, name="bibtex"),
+    path("papers/<arxiv:arxiv_id>/upvote/", discussion.paper_upvote, name="upvote"),
+    path("papers/<arxiv:arxiv_id>/comments/", discussion.comment_create, name="comments"),
+    path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/", discussion.comment_detail, name="comment"),
+    path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/edit/", discussion.comment_edit, name="comment-edit"),
+    path(
+        "papers/<arxiv:arxiv_id>/comments/<int:comment_id>/delete/", discussion.comment_delete, name="comment-delete"
+    ),
+    path(
+        "papers/<arxiv:arxiv_id>/comments/<int:comment_id>/upvote/", discussion.comment_upvote, name="comment-upvote"
+    ),
+    path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/flag/", discussion.comment_flag, name="comment-flag"),
+    path("comments/preview/", discussion.comment_preview, name="comment-preview"),
+    path("users/<str:username>/", people.profile, name="profile"),
+    path("settings/", people.settings_view, name="settings"),
+    path("settings/delete/", people.delete_account, name="delete-account"),
+    path("notifications/", people.notifications, name="notifications"),
+    path("notifications/<int:notification_id>/read/", people.notification_read, name="notification-read"),
+    path("notifications/read-all/", people.notifications_read_all, name="notifications-read-all"),
+    path("unsubscribe/<str:token>/", people.unsubscribe, name="unsubscribe"),
     path("authors/<str:slug>/", views.author_detail, name="author"),
     path("authors/<str:slug>/feed/", cache_anonymous_page(feeds.AuthorFeed()), name="author-feed"),
     path("orgs/<str:handle>/", views.organization_detail, name="organization"),
     path("orgs/<str:handle>/feed/", cache_anonymous_page(feeds.OrganizationFeed()), name="organization-feed"),
     path("topics/<str:slug>/", views.topic_detail, name="topic"),
     path("topics/<str:slug>/feed/", cache_anonymous_page(feeds.TopicFeed()), name="topic-feed"),
+    path("submit/", submit.submit, name="submit"),
     path("search/", views.search, name="search"),
     path("about/ranking/", views.about_ranking, name="about-ranking"),
     path("healthz/", views.healthz, name="healthz"),

@@ -52,3 +52,40 @@ def archive(django_db_setup, django_db_blocker):
         call_command("import_daily_papers", str(HF_FIXTURES), verbosity=0)
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def member(db):
+    from tests.factories import make_user
+
+    return make_user("ada")
+
+
+@pytest.fixture
+def other_member(db):
+    from tests.factories import make_user
+
+    return make_user("bob")
+
+
+@pytest.fixture
+def moderator(db):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import make_user
+
+    user = make_user("mod")
+    user.groups.add(Group.objects.get(name="moderators"))
+    return user
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def htmx():
+    """Headers of an htmx request."""
+    return {"HX-Request": "true"}

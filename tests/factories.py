@@ -86,3 +86,9 @@ def derived_file(tmp_path: Path, source: Path, mutate, name: str | None = None) 
 
 def item_by_id(items: list, arxiv_id: str) -> dict:
     return next(item for item in items if item["paper"]["id"] == arxiv_id)
+
+
+def make_comment(paper, author, body: str = "A thoughtful comment.", parent=None):
+    from papers.discussion import post_comment
+
+    return post_comment(paper, author, body, parent)

@@ -107,14 +107,13 @@ class Comment(models.Model):
     def is_removed(self) -> bool:
         return self.is_deleted or self.is_hidden
 
+    @property
+    def is_editable(self) -> bool:
+        """Still inside the edit window, and not removed."""
+        return not self.is_removed and timezone.now() - self.created_at <= COMMENT_EDIT_WINDOW
+
     def can_edit(self, user) -> bool:
-        return (
-            user.is_authenticated
-            and user.pk == self.author_id
-            and user.can_write
-            and not self.is_removed
-            and timezone.now() - self.created_at <= COMMENT_EDIT_WINDOW
-        )
+        return user.is_authenticated and user.pk == self.author_id and user.can_write and self.is_editable
 
     def can_delete(self, user) -> bool:
         return user.is_authenticated and user.pk == self.author_id and not self.is_deleted

@@ -19,8 +19,9 @@ from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
 from ..models import Author, Listing, Organization, Paper, Topic
 from ..paging import paginate
-from ..rows import with_rows
+from ..rows import mark_upvoted, with_rows
 from . import HtmxHttpRequest
+from .discussion import thread_context
 
 
 def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
@@ -39,7 +40,7 @@ def sort_choice(request: HttpRequest) -> str:
 
 def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | None = None) -> HttpResponse:
     page = paginate(request, papers.for_rows())
-    with_rows(page.items)
+    mark_upvoted(with_rows(page.items), request.user)
     context |= {"page": page, "sort": sort, "sorts": Paper.SORTS}
     return render_page(request, "papers/paper_list.html", context, "listing")
 
@@ -120,12 +121,13 @@ def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     if paper is None:
         return TemplateResponse(request, "papers/paper_missing.html", {"arxiv_id": arxiv_id}, status=404)
     authorships = list(paper.authorships.select_related("author", "hf_user"))
-    context = {
-        "paper": paper,
+    related = paper.related()
+    mark_upvoted([paper, *related], request.user)
+    context = thread_context(request, paper) | {
         "authorships": authorships,
         "paper_topics": paper.paper_topics.select_related("topic"),
         "listings": paper.listings.select_related("submitter", "submitter_organization").order_by("-date"),
-        "related": with_rows(paper.related()),
+        "related": with_rows(related),
         "bibtex": bibtex_entry(paper, [a.author.name for a in authorships]),
     }
     return TemplateResponse(request, "papers/paper_detail.html", context)
@@ -169,7 +171,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())
     page = paginate(request, Paper.objects.search(query).for_rows()) if query else None
     if page:
-        with_rows(page.items)
+        mark_upvoted(with_rows(page.items), request.user)
     if page and page.number == 1 and len(page.items) == 1 and not request.htmx and page.items[0].arxiv_id == query:
         return redirect(page.items[0])
     return render_page(request, "papers/search.html", {"query": query, "page": page}, "search-results")

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from .models import MAX_LINKS, User
+
+_http_url = URLValidator(schemes=["http", "https"])
+
+
+class ProfileForm(forms.ModelForm):
+    """What a member shows about themself, and what they want from us."""
+
+    links = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Up to {MAX_LINKS} web addresses, one per line (homepage, Google Scholar, GitHub…).",
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name", "bio", "links", "upvotes_public", "email_on_reply", "email_on_mention"]
+        labels = {
+            "display_name": "Display name",
+            "bio": "About you",
+            "upvotes_public": "Show the papers I upvote on my profile",
+            "email_on_reply": "Email me when someone replies to my comments",
+            "email_on_mention": "Email me when someone mentions me",
+        }
+        help_texts = {
+            "display_name": "Shown instead of your username. Leave empty to use your username.",
+            "bio": "Markdown. Shown on your profile.",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["links"] = "\n".join(self.instance.links or [])
+
+    def clean_display_name(self) -> str:
+        return " ".join(self.cleaned_data["display_name"].split())
+
+    def clean_links(self) -> list[str]:
+        links = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+        if len(links) > MAX_LINKS:
+            raise ValidationError(f"At most {MAX_LINKS} links, please.")
+        for link in links:
+            try:
+                _http_url(link)
+            except ValidationError:
+                raise ValidationError(
+                    f"“{link[:80]}” is not a web address starting with http:// or https://."
+                ) from None
+        return links
+
+
+class DeleteAccountForm(forms.Form):
+    """Confirm by typing one's username (members who signed in with GitHub may have no password)."""
+
+    confirm = forms.CharField(label="Type your username to confirm", max_length=150)
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data["confirm"].strip() != self.user.username:
+            raise ValidationError("That is not your username.")
+        return self.cleaned_data["confirm"]

@@ -1,0 +1,257 @@
+"""Upvotes and comments. Every form posts without JavaScript; htmx swaps the changed fragment in place."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from .. import discussion
+from ..markdown import render_markdown
+from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
+from ..ratelimit import rate_limited
+from . import HtmxHttpRequest
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to: the form's `next` (or the referring page) when it is on this site."""
+    for candidate in (request.POST.get("next"), request.GET.get("next"), request.headers.get("Referer")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return fallback
+
+
+def login_first(request: HtmxHttpRequest, come_back_to: str) -> HttpResponse:
+    """Anonymous members go to the login page, and come back to the page they were on afterwards."""
+    login = f"{reverse('account_login')}?{urlencode({'next': come_back_to})}"
+    if request.htmx:
+        return HttpResponseClientRedirect(login)
+    return redirect_to_login(come_back_to)
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return TemplateResponse(request, "403.html", {"message": message}, status=403)
+
+
+def check_can_write(request: HttpRequest) -> None:
+    if not request.user.can_write:
+        raise PermissionDenied("Your account is suspended, so you can read but not vote, comment or flag.")
+
+
+@require_POST
+@rate_limited("vote")
+def paper_upvote(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    back = safe_next(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        return login_first(request, back)
+    try:
+        check_can_write(request)
+    except PermissionDenied as error:
+        return forbidden(request, str(error))
+    if request.POST.get("action") == "remove":
+        paper.remove_upvote(request.user)
+    else:
+        paper.upvote(request.user)
+    if request.htmx:
+        paper.is_upvoted = request.POST.get("action") != "remove"
+        return TemplateResponse(request, "papers/includes/upvote_button.html", {"paper": paper, "next": back})
+    return redirect(back)
+
+
+def thread_context(request: HttpRequest, paper: Paper, root: Comment | None = None) -> dict:
+    sort = request.GET.get("comments", "best")
+    sort = sort if sort in Comment.SORTS else "best"
+    return {
+        "paper": paper,
+        "thread": discussion.build_thread(paper, request.user, sort, root=root),
+        "comment_sort": sort,
+        "comment_sorts": Comment.SORTS,
+        "comment_max_length": COMMENT_MAX_LENGTH,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("comment")
+def comment_create(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    if request.method == "GET":
+        return redirect(f"{paper.get_absolute_url()}#discussion")
+    if not request.user.is_authenticated:
+        return login_first(request, f"{paper.get_absolute_url()}#discussion")
+    parent = None
+    if request.POST.get("parent"):
+        parent = (
+            Comment.objects.filter(paper=paper, pk=request.POST["parent"]).first()
+            if request.POST["parent"].isdigit()
+            else None
+        )
+        if parent is None:
+            return form_page(request, paper, None, error="The comment you replied to is not on this paper.")
+    body = request.POST.get("body", "")
+    if "preview" in request.POST:
+        return form_page(request, paper, parent, preview=True)
+    try:
+        comment = discussion.post_comment(paper, request.user, body, parent)
+    except PermissionDenied as error:
+        return forbidden(request, str(error))
+    except ValidationError as error:
+        return form_page(request, paper, parent, error=error.messages[0])
+    if request.htmx:
+        context = {"node": discussion.Node(comment), "paper": paper, "fresh": True, "parent": parent}
+        return TemplateResponse(request, "papers/includes/comment_posted.html", context)
+    return redirect(f"{paper.get_absolute_url()}#comment-{comment.pk}")
+
+
+def form_page(
+    request: HtmxHttpRequest, paper: Paper, parent: Comment | None, error: str = "", preview: bool = False
+) -> HttpResponse:
+    """The comment form again, with the text kept, an error or a preview: a page, or the form for htmx."""
+    body = request.POST.get("body", "")
+    context = {
+        "paper": paper,
+        "parent": parent,
+        "body": body,
+        "error": error,
+        "preview_html": render_markdown(body).html if preview and body.strip() else "",
+        "comment_max_length": COMMENT_MAX_LENGTH,
+    }
+    if request.htmx:
+        response = TemplateResponse(request, "papers/comment_form_page.html#comment-form", context)
+        return reswap(retarget(response, f"#comment-form-{parent.pk if parent else 'root'}"), "outerHTML")
+    return TemplateResponse(request, "papers/comment_form_page.html", context, status=400 if error else 200)
+
+
+@require_POST
+@rate_limited("preview")
+def comment_preview(request: HtmxHttpRequest) -> HttpResponse:
+    """The live preview: the same renderer and sanitiser as a posted comment."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=403)
+    body = request.POST.get("body", "")[: COMMENT_MAX_LENGTH + 1]
+    html = render_markdown(body).html if body.strip() else ""
+    return TemplateResponse(request, "papers/includes/comment_preview.html", {"preview_html": html})
+
+
+@require_GET
+def comment_detail(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(
+        Comment.objects.select_related("paper", "parent__author"), pk=comment_id, paper__arxiv_id=arxiv_id
+    )
+    if request.htmx and request.GET.get("reply"):  # the reply form, opened under the comment
+        context = {"paper": comment.paper, "parent": comment, "comment_max_length": COMMENT_MAX_LENGTH}
+        return TemplateResponse(request, "papers/comment_detail.html#reply-form", context | {"focus": comment})
+    context = thread_context(request, comment.paper, root=comment) | {"focus": comment}
+    return TemplateResponse(request, "papers/comment_detail.html", context)
+
+
+def own_comment(request: HttpRequest, arxiv_id: str, comment_id: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("paper"), pk=comment_id, paper__arxiv_id=arxiv_id)
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("comment")
+def comment_edit(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
+    comment = own_comment(request, arxiv_id, comment_id)
+    if not request.user.is_authenticated:
+        return login_first(request, comment.get_absolute_url())
+    if not comment.can_edit(request.user):
+        return forbidden(request, "Only the author can edit a comment, within 30 minutes of posting it.")
+    error = ""
+    if request.method == "POST" and "preview" not in request.POST:
+        try:
+            discussion.edit_comment(comment, request.user, request.POST.get("body", ""))
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            if request.htmx:
+                return comment_fragment(request, comment)
+            return redirect(f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
+    body = request.POST.get("body", comment.body)
+    context = {
+        "comment": comment,
+        "paper": comment.paper,
+        "body": body,
+        "error": error,
+        "preview_html": render_markdown(body).html if "preview" in request.POST and body.strip() else "",
+        "comment_max_length": COMMENT_MAX_LENGTH,
+    }
+    template = "papers/comment_edit.html" + ("#edit-form" if request.htmx else "")
+    return TemplateResponse(request, template, context, status=400 if error and not request.htmx else 200)
+
+
+def comment_fragment(request: HttpRequest, comment: Comment) -> HttpResponse:
+    """One comment (without its replies, which stay in place) for htmx swaps."""
+    comment.refresh_from_db()
+    node = discussion.Node(comment, is_upvoted=comment.votes.filter(user=request.user.pk).exists())
+    return TemplateResponse(
+        request, "papers/includes/comment_body.html", {"node": node, "comment": comment, "paper": comment.paper}
+    )
+
+
+@require_POST
+def comment_delete(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
+    comment = own_comment(request, arxiv_id, comment_id)
+    if not request.user.is_authenticated:
+        return login_first(request, comment.get_absolute_url())
+    try:
+        discussion.delete_comment(comment, request.user)
+    except PermissionDenied as error:
+        return forbidden(request, str(error))
+    if request.htmx:
+        return comment_fragment(request, comment)
+    return redirect(f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
+
+
+@require_POST
+@rate_limited("vote")
+def comment_upvote(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
+    comment = own_comment(request, arxiv_id, comment_id)
+    back = safe_next(request, f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
+    if not request.user.is_authenticated:
+        return login_first(request, back)
+    try:
+        if request.POST.get("action") == "remove":
+            discussion.remove_comment_upvote(comment, request.user)
+        else:
+            discussion.upvote_comment(comment, request.user)
+    except PermissionDenied as error:
+        return forbidden(request, str(error))
+    if request.htmx:
+        comment.refresh_from_db()
+        node = discussion.Node(comment, is_upvoted=request.POST.get("action") != "remove")
+        return TemplateResponse(request, "papers/includes/comment_vote.html", {"node": node, "comment": comment})
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("flag")
+def comment_flag(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
+    comment = own_comment(request, arxiv_id, comment_id)
+    if not request.user.is_authenticated:
+        return login_first(request, comment.get_absolute_url())
+    error, done = "", False
+    if request.method == "POST":
+        try:
+            discussion.flag_comment(comment, request.user, request.POST.get("reason", ""), request.POST.get("note", ""))
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc))
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            done = True
+            if not request.htmx:
+                return redirect(f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
+    context = {"comment": comment, "paper": comment.paper, "reasons": Flag.Reason.choices, "error": error, "done": done}
+    template = "papers/comment_flag.html" + ("#flag-form" if request.htmx else "")
+    return TemplateResponse(request, template, context, status=400 if error and not request.htmx else 200)
