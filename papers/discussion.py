@@ -201,6 +201,8 @@ def build_thread(paper: Paper, viewer, sort: str = "best", root: Comment | None 
     levels (counted from `root` when given) replies continue on their comment's own page.
     """
     comments = list(Comment.objects.filter(paper=paper).select_related("author").order_by("created_at", "pk"))
+    for comment in comments:
+        comment.paper = paper  # the links of each comment name its paper: no query per comment
     upvoted: set[int] = set()
     flagged: set[int] = set()
     if viewer.is_authenticated:

@@ -79,7 +79,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = request.user.notifications.select_related("actor", "paper", "comment")
+    items = request.user.notifications.select_related("actor", "paper", "comment__paper")
     page = paginate(request, items)
     return TemplateResponse(request, "papers/notifications.html", {"page": page, "nav": "notifications"})
 
