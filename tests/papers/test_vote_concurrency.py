@@ -1,0 +1,122 @@
+"""Many requests at once through the whole stack: counts always equal their rows.
+
+These need PostgreSQL: SQLite runs one writer at a time, so there is no race to test.
+Set VOTE_RACE_REPETITIONS to repeat the single-member race (the figure in the README
+comes from 20 repetitions).
+"""
+
+import os
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from accounts.models import User
+from papers.models import Comment, CommentVote, Paper, PaperVote
+from tests.factories import make_comment, make_paper, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REPETITIONS = int(os.environ.get("VOTE_RACE_REPETITIONS", "3"))
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so concurrent requests cannot race")
+
+
+def at_once(requests: list[tuple[User, str, dict]]) -> list[int]:
+    """POST every (member, url, data) from its own thread, all released together; the status codes."""
+    barrier = threading.Barrier(len(requests))
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def run(user: User, url: str, data: dict) -> None:
+        client = Client()
+        client.force_login(user)
+        try:
+            barrier.wait()
+            statuses.append(client.post(url, data).status_code)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return statuses
+
+
+@pytest.mark.parametrize("repetition", range(REPETITIONS))
+def test_fifty_upvotes_from_one_member_at_once_leave_exactly_one(repetition):
+    member = make_user(f"racer{repetition}")
+    paper = make_paper(hf_upvotes=3)
+    statuses = at_once([(member, f"/papers/{paper.arxiv_id}/upvote/", {})] * 50)
+    assert sorted(set(statuses)) == [302]
+    paper.refresh_from_db()
+    assert PaperVote.objects.filter(paper=paper).count() == 1
+    assert (paper.upvote_count, paper.points) == (1, 4)
+
+
+def test_fifty_members_voting_at_once_leave_a_count_equal_to_the_rows():
+    members = [make_user() for _ in range(50)]
+    paper = make_paper(hf_upvotes=0)
+    statuses = at_once([(member, f"/papers/{paper.arxiv_id}/upvote/", {}) for member in members])
+    assert set(statuses) == {302}
+    paper.refresh_from_db()
+    assert paper.upvote_count == PaperVote.objects.filter(paper=paper).count() == 50
+    assert paper.points == 50
+
+
+def test_votes_and_unvotes_interleaved_keep_the_count_true():
+    members = [make_user() for _ in range(40)]
+    paper = make_paper()
+    for member in members[:20]:
+        paper.upvote(member)
+    requests = [(m, f"/papers/{paper.arxiv_id}/upvote/", {"action": "remove"}) for m in members[:20]]
+    requests += [(m, f"/papers/{paper.arxiv_id}/upvote/", {}) for m in members[20:]]
+    at_once(requests)
+    paper.refresh_from_db()
+    assert paper.upvote_count == PaperVote.objects.filter(paper=paper).count() == 20
+
+
+def test_thirty_comments_at_once_are_all_counted():
+    members = [make_user() for _ in range(30)]
+    paper = make_paper()
+    statuses = at_once([(m, f"/papers/{paper.arxiv_id}/comments/", {"body": f"Hi from {m}"}) for m in members])
+    assert set(statuses) == {302}
+    paper.refresh_from_db()
+    assert paper.comment_count == Comment.objects.filter(paper=paper).count() == 30
+
+
+def test_thirty_comment_upvotes_at_once_count_and_give_karma():
+    author = make_user("author")
+    comment = make_comment(make_paper(), author)
+    members = [make_user() for _ in range(30)]
+    url = f"/papers/{comment.paper.arxiv_id}/comments/{comment.pk}/upvote/"
+    assert set(at_once([(m, url, {}) for m in members])) == {302}
+    comment.refresh_from_db()
+    author.refresh_from_db()
+    assert comment.upvote_count == CommentVote.objects.filter(comment=comment).count() == 30
+    assert author.karma == 30
+
+
+def test_votes_on_many_comments_of_one_author_at_once_keep_karma_true():
+    author = make_user("prolific")
+    paper = make_paper()
+    comments = [make_comment(paper, author, f"Comment {n}") for n in range(10)]
+    voters = [make_user() for _ in range(3)]
+    requests = [
+        (voter, f"/papers/{paper.arxiv_id}/comments/{comment.pk}/upvote/", {})
+        for comment in comments
+        for voter in voters
+    ]
+    at_once(requests)
+    author.refresh_from_db()
+    assert author.karma == CommentVote.objects.filter(comment__author=author).count() == 30
+    assert Paper.objects.get(pk=paper.pk).comment_count == 10
