@@ -69,7 +69,10 @@ def htmx_login_redirect(view: Callable[..., HttpResponse]) -> Callable[..., Http
 @rate_limited("submit")
 def submit(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.can_write:
-        return TemplateResponse(request, "papers/submit.html", {"nav": "submit", "suspended": True}, status=403)
+        response = TemplateResponse(request, "papers/submit.html", {"nav": "submit", "suspended": True}, status=403)
+        if request.htmx:  # htmx swaps no 403: reload the page, which explains
+            response["HX-Refresh"] = "true"
+        return response
     form = SubmitForm(request.POST if request.method == "POST" else None)
     if form.is_valid() and (paper := find_or_add_paper(request, form)):
         if request.htmx:
