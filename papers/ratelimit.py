@@ -61,7 +61,15 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
-    template = "429.html#message" if getattr(request, "htmx", False) else "429.html"
-    response = TemplateResponse(request, template, {"retry_after": retry_after}, status=429)
+    response = TemplateResponse(request, "429.html", {"retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)
+    return in_live_region(request, response, "429.html#message")
+
+
+def in_live_region(request: HttpRequest, response: TemplateResponse, partial: str) -> HttpResponse:
+    """For htmx, only the message, shown in the page's alert region instead of the clicked element."""
+    if getattr(request, "htmx", False):
+        response.template_name = partial
+        response["HX-Retarget"] = "#live-messages"
+        response["HX-Reswap"] = "innerHTML"
     return response

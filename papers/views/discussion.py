@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from .. import discussion
 from ..markdown import render_markdown
 from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
-from ..ratelimit import rate_limited
+from ..ratelimit import in_live_region, rate_limited
 from . import HtmxHttpRequest
 
 
@@ -40,7 +40,8 @@ def login_first(request: HtmxHttpRequest, come_back_to: str) -> HttpResponse:
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return TemplateResponse(request, "403.html", {"message": message}, status=403)
+    response = TemplateResponse(request, "403.html", {"message": message}, status=403)
+    return in_live_region(request, response, "403.html#message")
 
 
 def check_can_write(request: HttpRequest) -> None:
@@ -108,7 +109,8 @@ def comment_create(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     except ValidationError as error:
         return form_page(request, paper, parent, error=error.messages[0])
     if request.htmx:
-        context = {"node": discussion.Node(comment), "paper": paper, "fresh": True, "parent": parent}
+        context = {"node": discussion.Node(comment), "paper": paper, "parent": parent}
+        context["comment_max_length"] = COMMENT_MAX_LENGTH
         return TemplateResponse(request, "papers/includes/comment_posted.html", context)
     return redirect(f"{paper.get_absolute_url()}#comment-{comment.pk}")
 

@@ -168,3 +168,21 @@ def test_members_can_vote_on_many_papers(member):
         paper.upvote(member)
     assert member.paper_votes.count() == 3
     assert make_user().paper_votes.count() == 0
+
+
+def test_refusals_to_htmx_requests_show_in_the_pages_alert_region(member_client, member, paper, settings, htmx):
+    member.suspend("spam")
+    response = member_client.post(upvote_url(paper), headers=htmx)
+    assert (response.status_code, response["HX-Retarget"], response["HX-Reswap"]) == (
+        403,
+        "#live-messages",
+        "innerHTML",
+    )
+    assert "suspended" in response.text and "<html" not in response.text
+    member.unsuspend()
+    settings.WRITE_RATE_LIMITS = {**settings.WRITE_RATE_LIMITS, "vote": "1/60"}
+    cache.clear()
+    member_client.post(upvote_url(paper), headers=htmx)
+    response = member_client.post(upvote_url(paper), headers=htmx)
+    assert (response.status_code, response["HX-Retarget"]) == (429, "#live-messages")
+    assert "too often" in response.text and "<html" not in response.text
