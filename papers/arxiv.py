@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import requests
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
@@ -205,7 +204,7 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
     day = day or ingest.utc_today()
     try:
         with transaction.atomic():
-            _lock_catalog()
+            ingest.lock_catalog()
             paper = Paper(
                 arxiv_id=entry.arxiv_id,
                 title=entry.title,
@@ -220,7 +219,7 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
             paper.save(force_insert=True)
             authors = _author_ids(entry.authors)
             Authorship.objects.bulk_create(
-                Authorship(paper=paper, author_id=authors[_slug(name)], position=position)
+                Authorship(paper=paper, author_id=authors[author_slug(name)], position=position)
                 for position, name in enumerate(entry.authors)
             )
             last = Listing.objects.filter(date=day).aggregate(last=Max("hf_position"))["last"]
@@ -236,27 +235,11 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
     return paper, True
 
 
-def _lock_catalog() -> None:
-    """Wait for a running Hugging Face import (PostgreSQL; SQLite writes one at a time anyway).
-
-    The import creates papers and authors without expecting others to, and places in a day's
-    listing are counted here: both need the writers of the catalogue to take turns.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ingest.ADVISORY_LOCK_KEY])
-
-
-def _slug(name: str) -> str:
-    """As papers.ingest makes them: a name that slugifies to nothing gets a hash."""
-    return author_slug(name) or "author-" + hashlib.sha1(name.encode()).hexdigest()[:12]
-
-
 def _author_ids(names: tuple[str, ...]) -> dict[str, int]:
     """Slug → Author id for `names`, creating the missing authors (the first spelling of a slug wins)."""
     max_length = Author._meta.get_field("name").max_length
     rows = {}
     for name in names:
-        rows.setdefault(_slug(name), name[:max_length])
+        rows.setdefault(author_slug(name), name[:max_length])
     Author.objects.bulk_create((Author(slug=slug, name=name) for slug, name in rows.items()), ignore_conflicts=True)
     return dict(Author.objects.filter(slug__in=list(rows)).values_list("slug", "pk"))

@@ -17,7 +17,6 @@ fields are fallbacks, optional data is an absent key, unknown keys are ignored.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -449,7 +448,7 @@ def _validate_item(raw: Any, index: int, label: str, day: dt.date | None, warnin
         slot_user = user(author.user, f"paper.authors[{i}].user")
         if slot_user:
             author_users.append(slot_user)
-        slug = author_slug(name) or "author-" + hashlib.sha1(name.encode()).hexdigest()[:12]
+        slug = author_slug(name)
         authors.append(AuthorRecord(name, slug, slot_user.username if slot_user else None))
 
     keywords: list[str] = []
@@ -614,14 +613,19 @@ class _PaperState:
         return (*(_copy(getattr(self.paper, name)) for name in PAPER_FIELDS), self.authorships, self.topics)
 
 
+def lock_catalog() -> None:
+    """Serialise writers of papers and authors until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
 def write_batches(batches: Sequence[Batch]) -> ImportResult:
     """Upsert validated batches in one transaction; later listing dates win, identical data writes nothing."""
     items = [item for batch in batches for item in batch.items]
     by_age = sorted(items, key=lambda item: item.listing_date)  # stable: input order breaks ties
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        lock_catalog()
         users = _upsert_users(by_age)
         organizations = _upsert_organizations(by_age)
         authors = _upsert_authors(by_age, users)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import math
 import re
 from typing import Self
@@ -78,7 +79,10 @@ def topic_slug(name: str) -> str:
 
 
 def author_slug(name: str) -> str:
-    return slugify(normalize_whitespace(name), allow_unicode=True)[:200]
+    """The slug of an author's page; names with no letters or digits get a stable one from their hash."""
+    return slugify(normalize_whitespace(name), allow_unicode=True)[:200] or (
+        "author-" + hashlib.sha1(name.encode()).hexdigest()[:12]
+    )
 
 
 def hotness(points: int, listed_at: dt.datetime) -> float:
