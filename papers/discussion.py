@@ -142,6 +142,8 @@ def flag_comment(comment: Comment, user: User, reason: str, note: str = "") -> b
         raise PermissionDenied("Suspended members cannot flag.")
     if comment.author_id == user.pk:
         raise PermissionDenied("You cannot flag your own comment.")
+    if comment.is_removed:
+        raise PermissionDenied("This comment is gone already.")
     if reason not in Flag.Reason.values:
         raise ValidationError("Choose a reason.", code="reason")
     with transaction.atomic():

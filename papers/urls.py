@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from . import converters, feeds
 from .caching import cache_anonymous_page
-from .views import discussion, people, submit
+from .views import discussion, moderation, people, submit
 from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
@@ -25,12 +25,8 @@ urlpatterns = [
     path("papers/<arxiv:arxiv_id>/comments/", discussion.comment_create, name="comments"),
     path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/", discussion.comment_detail, name="comment"),
     path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/edit/", discussion.comment_edit, name="comment-edit"),
-    path(
-        "papers/<arxiv:arxiv_id>/comments/<int:comment_id>/delete/", discussion.comment_delete, name="comment-delete"
-    ),
-    path(
-        "papers/<arxiv:arxiv_id>/comments/<int:comment_id>/upvote/", discussion.comment_upvote, name="comment-upvote"
-    ),
+    path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/delete/", discussion.comment_delete, name="comment-delete"),
+    path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/upvote/", discussion.comment_upvote, name="comment-upvote"),
     path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/flag/", discussion.comment_flag, name="comment-flag"),
     path("comments/preview/", discussion.comment_preview, name="comment-preview"),
     path("users/<str:username>/", people.profile, name="profile"),
@@ -50,4 +46,38 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("about/ranking/", views.about_ranking, name="about-ranking"),
     path("healthz/", views.healthz, name="healthz"),
+    path("moderation/", moderation.log, name="moderation-log"),
+    path("moderation/queue/", moderation.queue, name="moderation-queue"),
+    path("moderation/comments/<int:comment_id>/", moderation.comment_detail, name="moderation-comment"),
+    path(
+        "moderation/comments/<int:comment_id>/hide/",
+        moderation.comment_action,
+        {"action": "hide"},
+        name="moderation-comment-hide",
+    ),
+    path(
+        "moderation/comments/<int:comment_id>/restore/",
+        moderation.comment_action,
+        {"action": "restore"},
+        name="moderation-comment-restore",
+    ),
+    path(
+        "moderation/comments/<int:comment_id>/dismiss/",
+        moderation.comment_action,
+        {"action": "dismiss"},
+        name="moderation-comment-dismiss",
+    ),
+    path("moderation/members/<str:username>/", moderation.member_detail, name="moderation-member"),
+    path(
+        "moderation/members/<str:username>/suspend/",
+        moderation.member_action,
+        {"action": "suspend"},
+        name="moderation-member-suspend",
+    ),
+    path(
+        "moderation/members/<str:username>/unsuspend/",
+        moderation.member_action,
+        {"action": "unsuspend"},
+        name="moderation-member-unsuspend",
+    ),
 ]

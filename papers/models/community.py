@@ -14,7 +14,7 @@ from typing import Self
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,7 +81,7 @@ class Comment(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_reason = models.CharField(max_length=300, blank=True)
     upvote_count = models.PositiveIntegerField(default=0)
-    flag_count = models.PositiveIntegerField(default=0)
+    flag_count = models.PositiveIntegerField(default=0, help_text="Open flags (dismissed ones no longer count)")
     confidence = models.FloatField(default=0)
 
     objects = CommentQuerySet.as_manager()
@@ -121,7 +121,8 @@ class Comment(models.Model):
     def refresh_scores(self) -> None:
         """Recount votes and flags from their rows, and the Wilson confidence from those."""
         counts = Comment.objects.filter(pk=self.pk).aggregate(
-            ups=Count("votes", distinct=True), flags=Count("flags", distinct=True)
+            ups=Count("votes", distinct=True),
+            flags=Count("flags", filter=Q(flags__resolved_at=None), distinct=True),
         )
         self.upvote_count, self.flag_count = counts["ups"], counts["flags"]
         self.confidence = 0.0 if self.is_removed else wilson_lower_bound(self.upvote_count + 1, self.flag_count)

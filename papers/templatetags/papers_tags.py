@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import template
 
 register = template.Library()
@@ -7,3 +9,11 @@ register = template.Library()
 def thousands(value: int | None) -> str:
     """1234 → "1,234": like humanize's intcomma, without its locale machinery (rows call it often)."""
     return "" if value is None else f"{value:,}"
+
+
+@register.filter
+def isotime(value) -> str:
+    """A datetime as the HTML `datetime` attribute wants it: seconds, UTC, no fraction."""
+    if not value:
+        return ""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

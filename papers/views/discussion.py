@@ -242,6 +242,8 @@ def comment_flag(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> Ht
     comment = own_comment(request, arxiv_id, comment_id)
     if not request.user.is_authenticated:
         return login_first(request, comment.get_absolute_url())
+    if comment.is_removed:
+        return forbidden(request, "This comment is gone already.")
     error, done = "", False
     if request.method == "POST":
         try:

@@ -225,7 +225,7 @@ def test_rows_show_title_authors_organisation_topics_counts_code_and_submitter(c
     assert "5 authors" in text
     assert 'href="/orgs/tencent/"' in text
     assert 'href="/topics/diffusion-models/"' in text
-    assert '39<span class="visually-hidden"> upvotes' in text
+    assert '<span class="upvote__count">39</span>' in text
     assert '2<span class="visually-hidden"> comments' in text
     assert "https://github.com/usail-hkust/VibeWorlding-Gym" in text and "1,234" in text
     assert "Submitted by" in text and 'href="https://huggingface.co/akhaliq"' in text

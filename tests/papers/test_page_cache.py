@@ -83,7 +83,9 @@ def test_rows_are_rendered_once_per_paper_version(client, page_cache, django_ass
     paper = make_paper(title="Row title", authors=("Ada Lovelace",), topics=("robots",))
     client.force_login(make_user())
     client.get("/")
-    with django_assert_num_queries(6):  # session, user, latest day, two neighbours, papers: no authors or topics
+    # session, member, unread notifications, latest day, two neighbours, papers, the member's votes:
+    # no authors or topics
+    with django_assert_num_queries(8):
         assert "Row title" in client.get("/").text
     Paper.objects.filter(pk=paper.pk).update(title="New row title", updated_at=timezone.now())
     text = client.get("/").text
@@ -95,4 +97,4 @@ def test_counters_beside_a_cached_row_stay_live(client, page_cache):
     client.force_login(make_user())
     client.get("/")
     Paper.objects.filter(pk=paper.pk).update(upvote_count=4, points=7)
-    assert '7<span class="visually-hidden"> upvotes' in client.get("/").text
+    assert '<span class="upvote__count">7</span>' in client.get("/").text

@@ -81,7 +81,7 @@ def test_listing_pages_really_list_many_papers(client, corpus):
 
 def test_the_paper_page_runs_a_bounded_number_of_queries(client, corpus, django_assert_max_num_queries):
     paper = Paper.objects.get(title="Diffusion study 5")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(paper.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["related"]) == 6
