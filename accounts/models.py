@@ -4,6 +4,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 MODERATORS_GROUP = "moderators"
@@ -27,6 +28,9 @@ class User(AbstractUser):
 
     class Meta:
         db_table = "accounts_user"
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_whatever_the_case"),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -71,7 +75,10 @@ class User(AbstractUser):
         """
         from allauth.account.models import EmailAddress
         from allauth.socialaccount.models import SocialAccount
+        from allauth.usersessions.models import UserSession
 
+        for session in UserSession.objects.filter(user=self):
+            session.end()
         EmailAddress.objects.filter(user=self).delete()
         SocialAccount.objects.filter(user=self).delete()
         self.username = f"deleted-{self.pk}"

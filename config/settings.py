@@ -190,11 +190,85 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Accounts (django-allauth). Members sign up with a username, an email address and a password,
+# and log in with either; GitHub and Hugging Face buttons appear only when their keys are set.
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.adapter.LoginForm", "signup": "accounts.adapter.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+# 3-30 characters of [A-Za-z0-9_.-]; unique whatever the case (allauth compares case-insensitively).
+ACCOUNT_USERNAME_MIN_LENGTH = 3
+ACCOUNT_USERNAME_VALIDATORS = "accounts.adapter.USERNAME_VALIDATORS"
+ACCOUNT_USERNAME_BLACKLIST = [
+    *("admin", "administrator", "moderator", "moderators", "mod", "mods", "staff", "team", "official"),
+    *("deleted", "anonymous", "anon", "nobody", "null", "none", "undefined", "system", "root"),
+    *("settings", "api", "accounts", "account", "login", "logout", "signup", "register", "auth"),
+    *("papers", "paper", "search", "submit", "notifications", "feed", "feeds", "topics", "authors"),
+    *("orgs", "users", "about", "help", "support", "security", "abuse", "contact", "static", "media"),
+    *("healthz", "www", "mail", "postmaster", "webmaster", "hostmaster", "noreply", "no-reply"),
+    *("papercommons", "paper-commons", "huggingface", "github", "arxiv"),
+]
+# Unverified addresses may log in while developing; in production the link must be followed first.
 ACCOUNT_EMAIL_VERIFICATION = "optional" if DEBUG else "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False  # a link: printed by the console backend, easy to follow
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+# One address per member, replaced (after verification) rather than collected.
+ACCOUNT_CHANGE_EMAIL = True
+# Changing the address, setting a password, connecting or removing GitHub/Hugging Face: confirm first
+# (password, or a code emailed to a verified address for members who signed up with GitHub/HF).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Tell members by email when their password or address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Links in emails use https in production even if a proxy forgets X-Forwarded-Proto.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's defaults, written out; only the per-address password reset limit is tighter (5/m to 5/h),
+# so the form cannot be used to flood someone's inbox. They live in the default cache: Redis when
+# REDIS_URL is set; the local-memory cache counts per process.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Proxies in front of the site that append to X-Forwarded-For: without this, every visitor
+# behind the proxy shares one address and one set of rate limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Social sign-in, configured from the environment only (no SocialApp rows, no sites framework).
+# The "Continue with" buttons POST to us and we redirect to the provider: the CSP's form-action
+# must allow SOCIAL_LOGIN_ORIGINS, or browsers block that redirect.
+SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
+SOCIAL_LOGIN_ORIGINS: list[str] = []
+if os.environ.get("GITHUB_CLIENT_ID") and os.environ.get("GITHUB_CLIENT_SECRET"):
+    SOCIAL_LOGIN_ORIGINS.append("https://github.com")
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [{"client_id": os.environ["GITHUB_CLIENT_ID"], "secret": os.environ["GITHUB_CLIENT_SECRET"]}],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+if os.environ.get("HF_CLIENT_ID") and os.environ.get("HF_CLIENT_SECRET"):
+    SOCIAL_LOGIN_ORIGINS.append("https://huggingface.co")
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": "huggingface",
+                "name": "Hugging Face",
+                "client_id": os.environ["HF_CLIENT_ID"],
+                "secret": os.environ["HF_CLIENT_SECRET"],
+                "settings": {"server_url": "https://huggingface.co", "scope": ["openid", "profile", "email"]},
+            }
+        ],
+        "OAUTH_PKCE_ENABLED": True,
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -269,7 +343,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *SOCIAL_LOGIN_ORIGINS],
     "frame-ancestors": [CSP.NONE],
 }
 
@@ -278,5 +352,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
 }

@@ -270,8 +270,4 @@ def delete_account(user: User) -> None:
         for paper in Paper.objects.filter(pk__in=set(voted_papers) | commented_papers):
             paper.recount_upvotes()
             paper.recount_comments()
-        from allauth.usersessions.models import UserSession
-
-        for session in UserSession.objects.filter(user=user):
-            session.end()
         user.anonymize()
