@@ -357,10 +357,11 @@ def test_mention_before_a_full_stop_links_the_name():
     assert '<a href="/users/j.doe/" rel="nofollow ugc noopener">@j.doe</a>.' in rendered.html
 
 
-def test_exact_case_member_wins_over_another_case():
-    make_user("sam")
-    make_user("SAM")
-    assert render_markdown("@SAM @Sam").mentions == ("SAM", "sam")
+def test_a_mention_in_any_case_links_the_one_member():
+    make_user("Sam")
+    rendered = render_markdown("@SAM and @sam")
+    assert rendered.mentions == ("Sam",)
+    assert rendered.html.count('href="/users/Sam/"') == 2
 
 
 def test_mentions_take_one_query(django_assert_num_queries):

@@ -156,8 +156,8 @@ def test_the_viewers_votes_on_a_page_come_back_in_one_query(member, django_asser
         paper.upvote(member)
     client.force_login(member)
     client.get("/")  # warm the row cache
-    # session, member, unread notifications, latest day, its neighbours (2), papers, the member's votes
-    with django_assert_max_num_queries(8):
+    # session, member, moderator?, unread notifications, latest day, its neighbours (2), papers, the member's votes
+    with django_assert_max_num_queries(9):
         text = client.get("/").text
     assert text.count('aria-pressed="true"') == 15  # the voted half of the first page of 30
 
