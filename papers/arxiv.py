@@ -22,7 +22,6 @@ import feedparser
 import requests
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from accounts.models import User
@@ -125,12 +124,7 @@ def make_session() -> requests.Session:
         allowed_methods=frozenset({"GET"}),
         respect_retry_after_header=True,
     )
-    adapter = HTTPAdapter(max_retries=retry)
-    session = requests.Session()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers.update({"User-Agent": hf.user_agent(), "Accept": "application/atom+xml"})
-    return session
+    return hf.retrying_session(retry, accept="application/atom+xml")
 
 
 def fetch_arxiv_entry(arxiv_id: str, session: requests.Session | None = None) -> ArxivEntry | None:

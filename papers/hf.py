@@ -60,11 +60,16 @@ def make_session() -> requests.Session:
         allowed_methods=frozenset({"GET"}),
         respect_retry_after_header=True,
     )
+    return retrying_session(retry, accept="application/json")
+
+
+def retrying_session(retry: Retry, accept: str) -> requests.Session:
+    """A requests session that retries as `retry` says, and tells servers honestly who is asking."""
     adapter = HTTPAdapter(max_retries=retry)
     session = requests.Session()
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    session.headers.update({"User-Agent": user_agent(), "Accept": "application/json"})
+    session.headers.update({"User-Agent": user_agent(), "Accept": accept})
     return session
 
 
