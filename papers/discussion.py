@@ -29,7 +29,7 @@ from .models import (
 
 
 def clean_body(body: str) -> str:
-    body = body.replace("\r\n", "\n").strip()
+    body = body.replace("\r\n", "\n").replace("\x00", "").strip()
     if not body:
         raise ValidationError("Write something first.", code="empty")
     if len(body) > COMMENT_MAX_LENGTH:
@@ -148,7 +148,8 @@ def flag_comment(comment: Comment, user: User, reason: str, note: str = "") -> b
         raise ValidationError("Choose a reason.", code="reason")
     with transaction.atomic():
         _lock_comment_and_author(comment)
-        created = record_vote(Flag, comment=comment, user=user, reason=reason, note=note.strip()[:500])
+        note = note.replace("\x00", "").strip()[:500]
+        created = record_vote(Flag, comment=comment, user=user, reason=reason, note=note)
         comment.refresh_scores()
     return created
 

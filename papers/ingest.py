@@ -402,9 +402,29 @@ def validate_items(data: Any, source: str, day: dt.date | None = None) -> Batch:
     return batch
 
 
+def _nul_character(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding U+0000 in a decoded JSON value, if any."""
+    if isinstance(value, str):
+        return (path or "value") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, child in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return here
+            if found := _nul_character(child, here):
+                return found
+    if isinstance(value, list):
+        for position, child in enumerate(value):
+            if found := _nul_character(child, f"{path}[{position}]"):
+                return found
+    return None
+
+
 def _validate_item(raw: Any, index: int, label: str, day: dt.date | None, warnings: list[str]) -> DailyItem:
     if not isinstance(raw, dict):
         raise ValueError(f"expected an object, got {_json_type(raw)}")
+    if where := _nul_character(raw):
+        raise ValueError(f"{where}: contains a NUL character (\\u0000), which no text column can store")
     item = ItemIn.model_validate(raw, strict=True)
     paper = item.paper
     arxiv_id = paper.id

@@ -27,7 +27,7 @@ _PAPER_HEAVY = tuple(f"comment__paper__{name}" for name in Paper.NOT_IN_ROWS)
 
 def clean_reason(reason: str) -> str:
     """A reason is required for every action: stripped, 3 to 300 characters."""
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()
     if len(reason) < REASON_MIN_LENGTH:
         raise ValidationError(
             f"Give a reason of at least {REASON_MIN_LENGTH} characters; it is shown in the public moderation log.",

@@ -71,7 +71,8 @@ def normalize_arxiv_id(value: str) -> str | None:
 
 
 def normalize_whitespace(value: str) -> str:
-    return " ".join(value.split())
+    """Runs of whitespace to one space, ends trimmed, NUL characters (which no database text column takes) gone."""
+    return " ".join(value.replace("\x00", " ").split())
 
 
 def topic_slug(name: str) -> str:
