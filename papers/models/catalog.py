@@ -205,7 +205,7 @@ class Author(models.Model):
 class PaperQuerySet(models.QuerySet):
     def for_rows(self) -> Self:
         """The columns a listing row shows; `papers.rows.with_rows` adds authors and topics where needed."""
-        return self.defer(*Paper.NOT_IN_ROWS).select_related("organization", "submitted_by")
+        return self.defer(*Paper.NOT_IN_ROWS).select_related("organization", "submitted_by", "submission__user")
 
     def listed_on(self, day: dt.date) -> Self:
         return self.filter(listings__date=day)
@@ -424,6 +424,13 @@ class Paper(models.Model):
     @property
     def hf_url(self) -> str:
         return f"{HF_BASE_URL}/papers/{self.arxiv_id}"
+
+    @property
+    def member_submitter(self):
+        """The member who brought this paper from arXiv, if one did (and is still a member)."""
+        submission = getattr(self, "submission", None)
+        user = submission.user if submission else None
+        return user if user and not user.is_deleted else None
 
     @property
     def discussion_total(self) -> int:

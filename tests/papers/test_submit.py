@@ -411,3 +411,14 @@ def test_two_members_submitting_the_same_new_paper_at_once_both_land_on_it(arxiv
     assert {answer["Location"] for answer in answers} == {"/papers/1605.08386/"}
     assert sorted(messages_of(answer)[0].split()[0] for answer in answers) == ["Already", "Thanks!"]
     assert (Paper.objects.count(), Listing.objects.count(), Submission.objects.count()) == (1, 1, 1)
+
+
+def test_a_submitted_paper_names_its_member_in_rows_and_on_its_page(client):
+    from papers.models import Submission
+
+    member = make_user("sara", display_name="Sara")
+    paper = make_paper(title="Brought from arXiv")
+    Submission.objects.create(paper=paper, user=member)
+    row = client.get("/").text
+    assert 'Submitted by <a href="/users/sara/">Sara</a>' in row
+    assert 'Submitted here by <a href="/users/sara/">Sara</a>' in client.get(paper.get_absolute_url()).text
