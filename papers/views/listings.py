@@ -117,8 +117,8 @@ def trending(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 @cache_anonymous_page
 def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
-    related = ("organization", "submitted_by", "submission__user")
-    paper = Paper.objects.select_related(*related).filter(arxiv_id=arxiv_id).first()
+    joins = ("organization", "submitted_by", "submission__user")
+    paper = Paper.objects.select_related(*joins).filter(arxiv_id=arxiv_id).first()
     if paper is None:
         return TemplateResponse(request, "papers/paper_missing.html", {"arxiv_id": arxiv_id}, status=404)
     authorships = list(paper.authorships.select_related("author", "hf_user"))
