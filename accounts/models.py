@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
@@ -10,6 +11,10 @@ from django.utils import timezone
 MODERATORS_GROUP = "moderators"
 BIO_MAX_LENGTH = 2000
 MAX_LINKS = 4
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class User(AbstractUser):
@@ -25,6 +30,21 @@ class User(AbstractUser):
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=300, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Recency(models.IntegerChoices):
+        LITTLE = 1, "A little: good papers stay for weeks"
+        SOME = 2, "Some: this week's papers first"
+        MUCH = 3, "Much: today's papers first"
+
+    class Digest(models.TextChoices):
+        OFF = "off", "Off"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly (on Mondays)"
+
+    recency = models.PositiveSmallIntegerField(choices=Recency.choices, default=Recency.SOME)
+    digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.OFF)
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    onboarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "accounts_user"
@@ -68,6 +88,12 @@ class User(AbstractUser):
         self.suspension_reason = ""
         self.save(update_fields=["suspended_at", "suspension_reason"])
 
+    def regenerate_feed_token(self) -> str:
+        """A new secret address for the private feed; the old one stops working at once."""
+        self.feed_token = new_feed_token()
+        self.save(update_fields=["feed_token"])
+        return self.feed_token
+
     def anonymize(self) -> None:
         """Remove personal data and end every session (the session hash changes with the password).
 
@@ -86,6 +112,8 @@ class User(AbstractUser):
         self.first_name = self.last_name = self.display_name = self.bio = ""
         self.links = []
         self.upvotes_public = self.email_on_reply = self.email_on_mention = False
+        self.digest = self.Digest.OFF
+        self.feed_token = new_feed_token()
         self.is_active = self.is_staff = self.is_superuser = False
         self.deleted_at = timezone.now()
         self.set_unusable_password()

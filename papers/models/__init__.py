@@ -37,6 +37,7 @@ from .community import (
     record_vote,
     wilson_lower_bound,
 )
+from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
 
 __all__ = [
     "ARXIV_ID_RE",
@@ -52,6 +53,9 @@ __all__ = [
     "Authorship",
     "Comment",
     "CommentVote",
+    "DigestDelivery",
+    "FeedSignal",
+    "Follow",
     "Flag",
     "HFUser",
     "Listing",
@@ -59,8 +63,10 @@ __all__ = [
     "Notification",
     "Organization",
     "Paper",
+    "PaperSimilarity",
     "PaperTopic",
     "PaperVote",
+    "SavedPaper",
     "Submission",
     "Topic",
     "absolute_hf_url",

@@ -181,6 +181,7 @@ class Notification(models.Model):
         REPLY = "reply", "Reply to your comment"
         MENTION = "mention", "Mention"
         PAPER_COMMENT = "paper_comment", "New comment on a paper you follow the discussion of"
+        NEW_PAPER = "new_paper", "New paper by an author you follow"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -188,7 +189,7 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -197,7 +198,15 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "comment"], name="notification_once_per_comment")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "comment"], name="notification_once_per_comment"),
+            models.UniqueConstraint(
+                fields=["recipient", "paper"], condition=Q(kind="new_paper"), name="notification_once_per_new_paper"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="new_paper") | Q(comment__isnull=False), name="notification_comment_unless_new_paper"
+            ),
+        ]
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
 
     def __str__(self) -> str:
