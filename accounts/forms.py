@@ -20,11 +20,22 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "links", "upvotes_public", "email_on_reply", "email_on_mention"]
+        fields = [
+            "display_name",
+            "bio",
+            "links",
+            "upvotes_public",
+            "recency",
+            "digest",
+            "email_on_reply",
+            "email_on_mention",
+        ]
         labels = {
             "display_name": "Display name",
             "bio": "About you",
             "upvotes_public": "Show the papers I upvote on my profile",
+            "recency": "How much should newness count in your feed?",
+            "digest": "Email me the best papers of my feed",
             "email_on_reply": "Email me when someone replies to my comments",
             "email_on_mention": "Email me when someone mentions me",
         }
@@ -32,11 +43,23 @@ class ProfileForm(forms.ModelForm):
             "display_name": "Shown instead of your username. Leave empty to use your username.",
             "bio": "Markdown. Shown on your profile.",
         }
-        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 5}),
+            "recency": forms.RadioSelect,
+            "digest": forms.RadioSelect,
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.initial["links"] = "\n".join(self.instance.links or [])
+        # A form without these (an older page, a script) keeps the member's choice rather than failing.
+        self.fields["recency"].required = self.fields["digest"].required = False
+
+    def clean_recency(self) -> int:
+        return self.cleaned_data["recency"] or self.instance.recency
+
+    def clean_digest(self) -> str:
+        return self.cleaned_data["digest"] or self.instance.digest
 
     def clean_display_name(self) -> str:
         return " ".join(self.cleaned_data["display_name"].split())

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -146,6 +147,10 @@ else:
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 # Seconds a rendered listing row may be kept (its key changes whenever the paper does; 0 turns it off).
 ROW_CACHE_SECONDS = env_int("ROW_CACHE_SECONDS", 3600)
+# The personal feed shows papers listed this many days before the latest listing day, at most.
+FEED_WINDOW_DAYS = env_int("FEED_WINDOW_DAYS", 30)
+if FEED_WINDOW_DAYS < 1:
+    raise ImproperlyConfigured("FEED_WINDOW_DAYS must be at least 1.")
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
@@ -157,10 +162,23 @@ CELERY_TIMEZONE = "UTC"
 HF_SYNC_INTERVAL_MINUTES = env_int("HF_SYNC_INTERVAL_MINUTES", 30)
 if HF_SYNC_INTERVAL_MINUTES < 1:
     raise ImproperlyConfigured("HF_SYNC_INTERVAL_MINUTES must be at least 1.")
+# Hour (UTC) from which the daily and weekly digests go out; the hourly task sends what is due.
+DIGEST_HOUR_UTC = env_int("DIGEST_HOUR_UTC", 7)
+if not 0 <= DIGEST_HOUR_UTC <= 23:
+    raise ImproperlyConfigured("DIGEST_HOUR_UTC must be an hour from 0 to 23.")
 CELERY_BEAT_SCHEDULE = {
     "sync-hf-daily-papers": {
         "task": "papers.tasks.sync_daily_papers",
         "schedule": HF_SYNC_INTERVAL_MINUTES * 60.0,
+    },
+    "send-digests": {
+        "task": "papers.tasks.send_digests",
+        "schedule": crontab(minute=0),
+    },
+    # Every seed's similar papers (also refreshed after each sync that changes papers).
+    "refresh-similarities": {
+        "task": "papers.tasks.refresh_similarities",
+        "schedule": crontab(minute=30),
     },
 }
 HF_API_URL = os.environ.get("HF_API_URL", "https://huggingface.co/api/daily_papers")
@@ -195,6 +213,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # and log in with either; GitHub and Hugging Face buttons appear only when their keys are set.
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+ACCOUNT_SIGNUP_REDIRECT_URL = "/welcome/"  # papers:welcome, the onboarding
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 ACCOUNT_FORMS = {"login": "accounts.adapter.LoginForm", "signup": "accounts.adapter.SignupForm"}

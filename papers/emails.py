@@ -1,4 +1,7 @@
-"""Emails to members: reply and mention notifications, each with a one-click unsubscribe link."""
+"""Emails to members: reply and mention notifications, and the one-click unsubscribe links of all our emails.
+
+Digests are built and sent by papers.digests; their unsubscribe link turns `User.digest` off.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,14 @@ from .models import Notification
 UNSUBSCRIBE_SALT = "papers.emails.unsubscribe"
 # Which notification kinds email, and the member preference that governs each.
 PREFERENCES = {Notification.Kind.REPLY: "email_on_reply", Notification.Kind.MENTION: "email_on_mention"}
-PREFERENCE_LABELS = {"email_on_reply": "replies to your comments", "email_on_mention": "mentions of you"}
+# Every preference an unsubscribe link can turn off, named as "We will no longer email you about …".
+PREFERENCE_LABELS = {
+    "email_on_reply": "replies to your comments",
+    "email_on_mention": "mentions of you",
+    "digest": "the digest of papers picked for you",
+}
+# What unsubscribing sets; the email_on_* flags turn False.
+UNSUBSCRIBED_VALUES = {"digest": User.Digest.OFF}
 
 
 def unsubscribe_token(user: User, preference: str) -> str:
@@ -35,6 +45,11 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
         return None
     user = User.objects.filter(pk=data.get("user"), is_active=True).first()
     return (user, data["pref"]) if user else None
+
+
+def unsubscribe(user: User, preference: str) -> None:
+    """Turn off the emails a preference governs (idempotent)."""
+    User.objects.filter(pk=user.pk).update(**{preference: UNSUBSCRIBED_VALUES.get(preference, False)})
 
 
 def unsubscribe_url(user: User, preference: str) -> str:

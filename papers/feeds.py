@@ -1,4 +1,4 @@
-"""Atom feeds: the daily listing, and the papers of each topic, author and organisation."""
+"""Atom feeds: the daily listing, the papers of each topic, author and organisation, and each member's private feed."""
 
 from __future__ import annotations
 
@@ -7,15 +7,21 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
+from accounts.models import User
+
+from .feed import top_items
 from .models import Author, Listing, Organization, Paper, Topic
 
 FEED_ITEMS = 50
 DAILY_FEED_DAYS = 3
+PRIVATE_FEED_DAYS = 14
 
 
 class PaperFeed(Feed):
@@ -105,3 +111,44 @@ class OrganizationFeed(PaperFeed):
 
     def papers(self, organization: Organization) -> QuerySet[Paper]:
         return organization.papers.newest_first()
+
+
+class PrivateFeed(PaperFeed):
+    """A member's personal feed (papers.feed) at a secret address, for feed readers; anyone with the address reads it.
+
+    Never cached: it is per member, and the address changes when the member asks for a new one.
+    """
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().__call__(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get_object(self, request, token: str) -> User:
+        return get_object_or_404(User, feed_token=token, is_active=True, deleted_at=None)
+
+    def title(self, member: User) -> str:
+        return f"{settings.SITE_NAME}: papers for @{member.username}"
+
+    def subtitle(self, member: User) -> str:
+        return f"The papers picked for @{member.username} over the last {PRIVATE_FEED_DAYS} listing days, best first."
+
+    def link(self, member: User) -> str:
+        return reverse("papers:feed")
+
+    def items(self, member: User) -> list[Paper]:
+        """The feed's papers, each with `why`: its reasons as text (and why it shows despite a mute)."""
+        latest = Listing.objects.latest_day()
+        if latest is None:
+            return []
+        picked = top_items(member, since=latest - dt.timedelta(days=PRIVATE_FEED_DAYS - 1), limit=FEED_ITEMS)
+        # The engine loads the columns of rows; one query brings the abstracts, summaries and author names.
+        papers = Paper.objects.defer("search_vector").in_bulk([item.paper.pk for item in picked])
+        for item in picked:
+            if paper := papers.get(item.paper.pk):
+                paper.why = [*(reason.label for reason in item.reasons), *filter(None, [item.despite_mute])]
+        return [papers[item.paper.pk] for item in picked if item.paper.pk in papers]
+
+    def item_description(self, paper: Paper) -> str:
+        return format_html("<p>Why: {}</p>{}", "; ".join(paper.why), super().item_description(paper))

@@ -295,6 +295,7 @@ class ImportResult:
     warnings: list[str]
     changed_paper_ids: list[int]
     changed_topic_ids: list[int] = field(default_factory=list)
+    created_paper_ids: list[int] = field(default_factory=list)  # the new papers (also in changed_paper_ids)
 
 
 # --- Reading and validation ---------------------------------------------------------------------
@@ -641,7 +642,10 @@ def lock_catalog() -> None:
 
 
 def write_batches(batches: Sequence[Batch]) -> ImportResult:
-    """Upsert validated batches in one transaction; later listing dates win, identical data writes nothing."""
+    """Upsert validated batches in one transaction; later listing dates win, identical data writes nothing.
+
+    After commit, the followers of the new papers' authors are notified (papers.notices), never for re-imports.
+    """
     items = [item for batch in batches for item in batch.items]
     by_age = sorted(items, key=lambda item: item.listing_date)  # stable: input order breaks ties
     with transaction.atomic():
@@ -656,7 +660,14 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         for chunk in _chunks(result.changed_topic_ids):
             Topic.objects.filter(pk__in=chunk).refresh_paper_counts()
         if result.changed_paper_ids or result.total.listings.created or result.total.listings.updated:
+            from papers.tasks import refresh_similarities
+
             transaction.on_commit(bump_pages_version)
+            refresh_similarities.delay_on_commit()  # the window of the personal feed changed
+        if result.created_paper_ids:
+            from papers.tasks import notify_new_papers
+
+            notify_new_papers.delay_on_commit(result.created_paper_ids)
     return result
 
 
@@ -879,7 +890,8 @@ def _upsert_papers(
     if changed_listings:
         Listing.objects.bulk_update(changed_listings, [*LISTING_FIELDS, "updated_at"])
 
-    changed_ids = sorted(state.paper.pk for state in new_papers) + sorted(paper.pk for paper in changed_papers)
+    created_ids = sorted(state.paper.pk for state in new_papers)
+    changed_ids = created_ids + sorted(paper.pk for paper in changed_papers)
     changed_topic_ids = sorted(
         {topic_id for state in replace_topics for topic_id in (*(state.original or ((),))[-1], *state.topics)}
     )
@@ -889,6 +901,7 @@ def _upsert_papers(
         warnings=warnings,
         changed_paper_ids=changed_ids,
         changed_topic_ids=changed_topic_ids,
+        created_paper_ids=created_ids,
     )
 
 

@@ -16,12 +16,12 @@ from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Value, prefetch_related_objects
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
 from .caching import pages_version
-from .models import Authorship, Paper, PaperTopic, PaperVote
+from .models import Authorship, Paper, PaperTopic, PaperVote, SavedPaper
 
 ROW_TEMPLATE = "papers/includes/paper_row.html"
 
@@ -73,12 +73,14 @@ def with_rows(papers: Sequence[Paper]) -> Sequence[Paper]:
 
 
 def mark_upvoted(papers: Sequence[Paper], user) -> Sequence[Paper]:
-    """Set `is_upvoted` on each paper for `user`, in one query for the whole page."""
-    voted: set[int] = set()
+    """Set `is_upvoted` and `is_saved` on each paper for `user`, in one query for the whole page."""
+    state: set[tuple[int, str]] = set()
     if user.is_authenticated and papers:
-        voted = set(
-            PaperVote.objects.filter(user=user, paper_id__in=[p.pk for p in papers]).values_list("paper_id", flat=True)
-        )
+        ids = [p.pk for p in papers]
+        votes = PaperVote.objects.filter(user=user, paper_id__in=ids).annotate(kind=Value("upvote"))
+        saves = SavedPaper.objects.filter(user=user, paper_id__in=ids).annotate(kind=Value("save"))
+        state = set(votes.values_list("paper_id", "kind").union(saves.values_list("paper_id", "kind"), all=True))
     for paper in papers:
-        paper.is_upvoted = paper.pk in voted
+        paper.is_upvoted = (paper.pk, "upvote") in state
+        paper.is_saved = (paper.pk, "save") in state
     return papers

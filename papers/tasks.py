@@ -1,8 +1,10 @@
-"""Celery tasks of the papers app: thin wrappers over papers.ingest and papers.emails."""
+"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests and notices."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections import Counter
 from typing import Any
 
 from celery import shared_task
@@ -39,3 +41,28 @@ def send_notification_email(notification_id: int) -> bool:
     from papers import emails
 
     return emails.send_notification(notification_id)
+
+
+@shared_task(name="papers.tasks.send_digests")
+def send_digests(now: str | None = None) -> dict[str, int]:
+    """Send the daily and weekly digests due now, or at `now` (ISO 8601); beat runs this hourly. Counts outcomes."""
+    from papers import digests
+
+    moment = dt.datetime.fromisoformat(now) if now else None
+    return dict(Counter(outcome.result for outcome in digests.send_digests(moment)))
+
+
+@shared_task(name="papers.tasks.notify_new_papers")
+def notify_new_papers(paper_ids: list[int]) -> int:
+    """Tell the followers of their authors about papers an import or sync created."""
+    from papers import notices
+
+    return notices.notify_new_papers(paper_ids)
+
+
+@shared_task(name="papers.tasks.refresh_similarities")
+def refresh_similarities(paper_id: int | None = None) -> int:
+    """Store the nearest papers of one seed paper, or of every seed (after a sync, and hourly); count the changes."""
+    from papers import similarity
+
+    return similarity.refresh(None if paper_id is None else [paper_id])

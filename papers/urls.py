@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from . import converters, feeds
 from .caching import cache_anonymous_page
-from .views import discussion, moderation, people, submit
+from .views import discussion, feed, following, moderation, people, submit
 from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
@@ -10,10 +10,24 @@ register_converter(converters.DateConverter, "date")
 register_converter(converters.IsoWeekConverter, "week")
 register_converter(converters.MonthConverter, "month")
 
+
+def following_paths(prefix: str, kind: str) -> list:
+    """POST toggles `<prefix>/<key>/follow/` and `…/mute/`, named `follow-<kind>` and `mute-<kind>`."""
+    return [
+        path(
+            f"{prefix}/<str:key>/{mode}/", following.follow_toggle, {"kind": kind, "mode": mode}, name=f"{mode}-{kind}"
+        )
+        for mode in ("follow", "mute")
+    ]
+
+
 app_name = "papers"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("papers/", views.home),
+    path("papers/", views.all_papers, name="all-papers"),
+    path("feed/", feed.feed, name="feed"),
+    path("feed/less/<arxiv:arxiv_id>/", feed.less, name="feed-less"),
+    path("feed/mute/", feed.mute, name="feed-mute"),
     path("papers/date/<date:day>/", views.day_listing, name="day"),
     path("papers/week/<week:monday>/", views.week_listing, name="week"),
     path("papers/month/<month:first>/", views.month_listing, name="month"),
@@ -22,6 +36,7 @@ urlpatterns = [
     path("papers/<arxiv:arxiv_id>/", views.paper_detail, name="detail"),
     path("papers/<arxiv:arxiv_id>/bibtex/", views.paper_bibtex, name="bibtex"),
     path("papers/<arxiv:arxiv_id>/upvote/", discussion.paper_upvote, name="upvote"),
+    path("papers/<arxiv:arxiv_id>/save/", following.save_toggle, name="save"),
     path("papers/<arxiv:arxiv_id>/comments/", discussion.comment_create, name="comments"),
     path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/", discussion.comment_detail, name="comment"),
     path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/edit/", discussion.comment_edit, name="comment-edit"),
@@ -32,6 +47,9 @@ urlpatterns = [
     path("users/<str:username>/", people.profile, name="profile"),
     path("settings/", people.settings_view, name="settings"),
     path("settings/delete/", people.delete_account, name="delete-account"),
+    path("settings/feed-token/", people.regenerate_feed_token, name="regenerate-feed-token"),
+    # Per member and secret: never behind cache_anonymous_page (the feed sets no-store itself).
+    path("feeds/<str:token>/", feeds.PrivateFeed(), name="private-feed"),
     path("notifications/", people.notifications, name="notifications"),
     path("notifications/<int:notification_id>/read/", people.notification_read, name="notification-read"),
     path("notifications/read-all/", people.notifications_read_all, name="notifications-read-all"),
@@ -42,6 +60,16 @@ urlpatterns = [
     path("orgs/<str:handle>/feed/", cache_anonymous_page(feeds.OrganizationFeed()), name="organization-feed"),
     path("topics/<str:slug>/", views.topic_detail, name="topic"),
     path("topics/<str:slug>/feed/", cache_anonymous_page(feeds.TopicFeed()), name="topic-feed"),
+    # follow-topic, mute-topic, follow-author, mute-author, follow-organization, mute-organization,
+    # follow-member, mute-member: /topics/<slug>/follow/, /topics/<slug>/mute/ and so on.
+    *following_paths("topics", "topic"),
+    *following_paths("authors", "author"),
+    *following_paths("orgs", "organization"),
+    *following_paths("users", "member"),
+    path("saved/", following.saved, name="saved"),
+    path("saved/bibtex/", following.saved_bibtex, name="saved-bibtex"),
+    path("settings/following/", following.following, name="following"),
+    path("welcome/", following.welcome, name="welcome"),
     path("submit/", submit.submit, name="submit"),
     path("search/", views.search, name="search"),
     path("about/ranking/", views.about_ranking, name="about-ranking"),

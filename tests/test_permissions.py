@@ -14,8 +14,19 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import User
-from papers.models import Comment, CommentVote, Flag, ModerationAction, Notification, PaperVote, Submission
-from tests.factories import make_comment, make_paper, make_user
+from papers.models import (
+    Comment,
+    CommentVote,
+    FeedSignal,
+    Flag,
+    Follow,
+    ModerationAction,
+    Notification,
+    PaperVote,
+    SavedPaper,
+    Submission,
+)
+from tests.factories import make_comment, make_organization, make_paper, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +35,7 @@ READ_ONLY = {
     "home", "day", "week", "month", "trending", "daily-feed", "detail", "bibtex", "comment", "author",
     "author-feed", "organization", "organization-feed", "topic", "topic-feed", "search", "about-ranking",
     "healthz", "profile", "notifications", "moderation-log", "moderation-queue", "moderation-comment",
-    "moderation-member",
+    "moderation-member", "private-feed", "saved", "saved-bibtex", "feed", "all-papers",
 }  # fmt: skip
 
 
@@ -40,7 +51,19 @@ def snapshot() -> tuple:
         list(Notification.objects.values_list("recipient_id", "read_at").order_by("pk")),
         list(Submission.objects.values_list("paper_id").order_by("pk")),
         list(ModerationAction.objects.values_list("action").order_by("pk")),
-        list(User.objects.values_list("username", "display_name", "suspended_at", "deleted_at").order_by("pk")),
+        list(
+            User.objects.values_list(
+                "username", "display_name", "suspended_at", "deleted_at", "feed_token", "digest", "recency"
+            ).order_by("pk")
+        ),
+        list(User.objects.values_list("onboarded_at").order_by("pk")),
+        list(
+            Follow.objects.values_list(
+                "user_id", "target", "mode", "topic_id", "author_id", "organization_id", "member_id"
+            ).order_by("pk")
+        ),
+        list(SavedPaper.objects.values_list("user_id", "paper_id").order_by("pk")),
+        list(FeedSignal.objects.values_list("user_id", "paper_id", "kind").order_by("pk")),
     )
 
 
@@ -70,7 +93,7 @@ def world(moderator) -> World:
 class Route:
     name: str
     url: Callable[[World], str]
-    data: dict
+    data: dict | Callable[[World], dict]  # a callable for data that needs rows made in the test
     # Expected status for anonymous, another member, the owner, a moderator; "login" is a redirect to log in.
     anonymous: str
     other: str
@@ -81,6 +104,22 @@ class Route:
 ROUTES = [
     Route("upvote", lambda w: f"/papers/{w.paper.arxiv_id}/upvote/", {}, "login", "ok", "ok", "ok"),
     Route("comments", lambda w: f"/papers/{w.paper.arxiv_id}/comments/", {"body": "Hi"}, "login", "ok", "ok", "ok"),
+    Route("save", lambda w: f"/papers/{w.paper.arxiv_id}/save/", {}, "login", "ok", "ok", "ok"),
+    Route("follow-topic", lambda w: f"/topics/{make_topic('agents').slug}/follow/", {}, "login", "ok", "ok", "ok"),
+    Route("mute-topic", lambda w: f"/topics/{make_topic('agents').slug}/mute/", {}, "login", "ok", "ok", "ok"),
+    Route("follow-author", lambda w: "/authors/ada-lovelace/follow/", {}, "login", "ok", "ok", "ok"),
+    Route("mute-author", lambda w: "/authors/ada-lovelace/mute/", {}, "login", "ok", "ok", "ok"),
+    Route("follow-organization", lambda w: f"/orgs/{make_organization().handle}/follow/", {},
+          "login", "ok", "ok", "ok"),
+    Route("mute-organization", lambda w: f"/orgs/{make_organization().handle}/mute/", {}, "login", "ok", "ok", "ok"),
+    # Members follow others, never themselves: the owner here is the member followed.
+    Route("follow-member", lambda w: "/users/owner/follow/", {}, "login", "ok", "403", "ok"),
+    Route("mute-member", lambda w: "/users/owner/mute/", {}, "login", "ok", "403", "ok"),
+    Route("feed-less", lambda w: f"/feed/less/{w.paper.arxiv_id}/", {}, "login", "ok", "ok", "ok"),
+    Route("feed-mute", lambda w: "/feed/mute/", lambda w: {"kind": "topic", "target_id": make_topic("agents").pk},
+          "login", "ok", "ok", "ok"),
+    Route("following", lambda w: "/settings/following/", {"names": "Ada Lovelace"}, "login", "ok", "ok", "ok"),
+    Route("welcome", lambda w: "/welcome/", {"skip": "1"}, "login", "ok", "ok", "ok"),
     Route("comment-edit", lambda w: f"{w.comment.get_absolute_url()}edit/", {"body": "Changed"},
           "login", "403", "ok", "403"),
     Route("comment-delete", lambda w: f"{w.comment.get_absolute_url()}delete/", {}, "login", "403", "ok", "403"),
@@ -90,6 +129,7 @@ ROUTES = [
     Route("comment-preview", lambda w: "/comments/preview/", {"body": "x"}, "403", "none", "none", "none"),
     Route("settings", lambda w: "/settings/", {"display_name": "New name"}, "login", "ok", "ok", "ok"),
     Route("delete-account", lambda w: "/settings/delete/", {"confirm": "owner"}, "login", "none", "ok", "none"),
+    Route("regenerate-feed-token", lambda w: "/settings/feed-token/", {}, "login", "ok", "ok", "ok"),
     Route("notification-read", lambda w: f"/notifications/{w.notification.pk}/read/", {}, "login", "404", "ok", "404"),
     Route("notifications-read-all", lambda w: "/notifications/read-all/", {}, "login", "none", "ok", "none"),
     Route("submit", lambda w: "/submit/", {"reference": "not an id"}, "login", "none", "none", "none"),
@@ -128,7 +168,7 @@ def test_each_persona_gets_what_it_may_and_nothing_else(client, world, route, pe
     if user:
         client.force_login(user)
     before = snapshot()
-    response = client.post(route.url(world), route.data)
+    response = client.post(route.url(world), route.data(world) if callable(route.data) else route.data)
     expected = getattr(route, persona)
     after = snapshot()
     if expected == "login":

@@ -353,6 +353,9 @@ class Paper(models.Model):
             try:
                 with transaction.atomic():
                     self.votes.create(user=user)
+                from ..tasks import refresh_similarities  # a new seed of the member's feed
+
+                refresh_similarities.delay_on_commit(self.pk)
             except IntegrityError:
                 pass
             locked.recount_upvotes()

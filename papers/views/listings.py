@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,11 +18,13 @@ from django.views.decorators.http import require_safe
 
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
+from ..feed import follows_anything
 from ..models import Author, Listing, Organization, Paper, Topic
 from ..paging import paginate
 from ..rows import mark_upvoted, with_rows
 from . import HtmxHttpRequest
 from .discussion import thread_context
+from .feed import render_feed
 
 
 def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
@@ -48,6 +51,20 @@ def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | 
 @require_safe
 @cache_anonymous_page
 def home(request: HtmxHttpRequest) -> HttpResponse:
+    """The personal feed for members who follow something (or upvoted or saved a paper); the latest day otherwise."""
+    if follows_anything(request.user):
+        return render_feed(request)
+    return render_latest_day(request)
+
+
+@require_safe
+@cache_anonymous_page
+def all_papers(request: HtmxHttpRequest) -> HttpResponse:
+    """`/papers/`: the latest day's listing for everyone, the "All papers" side of the feed's switch."""
+    return render_latest_day(request)
+
+
+def render_latest_day(request: HtmxHttpRequest) -> HttpResponse:
     latest = Listing.objects.latest_day()
     if latest is None:
         return TemplateResponse(request, "papers/empty_site.html")
@@ -181,7 +198,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 @cache_anonymous_page
 def about_ranking(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "papers/about_ranking.html", {"nav": "about"})
+    context = {"nav": "about", "feed_window_days": settings.FEED_WINDOW_DAYS}
+    return TemplateResponse(request, "papers/about_ranking.html", context)
 
 
 @require_safe

@@ -1,19 +1,21 @@
-"""Members: public profiles, settings, account deletion, notifications and email unsubscribes."""
+"""Members: public profiles, settings and the private feed's address, account deletion, notifications, unsubscribes."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.models import User
 
-from .. import discussion, emails
+from .. import digests, discussion, emails, notices
 from ..markdown import render_markdown
 from ..models import Comment, Paper
 from ..paging import paginate
@@ -60,7 +62,23 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your settings are saved.")
         return redirect("papers:settings")
-    return TemplateResponse(request, "papers/settings.html", {"form": form, "nav": "settings"})
+    context = {
+        "form": form,
+        "nav": "settings",
+        "private_feed_url": request.build_absolute_uri(reverse("papers:private-feed", args=[request.user.feed_token])),
+        "digest_address": digests.address(request.user),
+        "digest_hour": settings.DIGEST_HOUR_UTC,
+    }
+    return TemplateResponse(request, "papers/settings.html", context)
+
+
+@login_required
+@require_POST
+@rate_limited("settings")
+def regenerate_feed_token(request: HttpRequest) -> HttpResponse:
+    request.user.regenerate_feed_token()
+    messages.success(request, "Your private feed has a new address; the old one stopped working. Update your reader.")
+    return redirect(reverse("papers:settings") + "#your-feed")
 
 
 @login_required
@@ -81,6 +99,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     items = request.user.notifications.select_related("actor", "paper", "comment__paper")
     page = paginate(request, items)
+    notices.name_followed_authors(page.items, request.user)
     return TemplateResponse(request, "papers/notifications.html", {"page": page, "nav": "notifications"})
 
 
@@ -91,6 +110,7 @@ def notification_read(request: HtmxHttpRequest, notification_id: int) -> HttpRes
     request.user.notifications.filter(pk=notification.pk).mark_read()
     if request.htmx:
         notification.refresh_from_db()
+        notices.name_followed_authors([notification], request.user)
         return TemplateResponse(request, "papers/notifications.html#notification", {"notification": notification})
     return redirect("papers:notifications")
 
@@ -111,6 +131,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     member, preference = found
     done = request.method == "POST"
     if done:
-        User.objects.filter(pk=member.pk).update(**{preference: False})
+        emails.unsubscribe(member, preference)
     context = {"member": member, "label": emails.PREFERENCE_LABELS[preference], "done": done}
     return TemplateResponse(request, "papers/unsubscribe.html", context)

@@ -160,7 +160,7 @@ def test_a_github_login_creates_a_member_and_logs_them_in(client, db, configured
     done = github_login(client)
 
     assert done.status_code == 302
-    assert done["Location"] == "/"
+    assert done["Location"] == "/welcome/"  # a sign-up: onboarding first (ACCOUNT_SIGNUP_REDIRECT_URL)
     user = User.objects.get(username="octo-cat")
     assert logged_in_user_id(client) == str(user.pk)
     assert user.email == "octo@example.com"
@@ -174,8 +174,9 @@ def test_a_second_github_login_finds_the_same_member(client, db, configured):
     github_login(client)
     client.post("/accounts/logout/")
 
-    github_login(client)
+    done = github_login(client)
 
+    assert done["Location"] == "/"  # a login, not a sign-up: no onboarding
     assert User.objects.count() == 1
     assert logged_in_user_id(client) == str(User.objects.get().pk)
 
@@ -231,7 +232,7 @@ def hf_login(client, *, token_response: dict):
 
 def assert_hf_member_logged_in(client, done) -> None:
     assert done.status_code == 302
-    assert done["Location"] == "/"
+    assert done["Location"] == "/welcome/"  # a sign-up: onboarding first
     user = User.objects.get(username="ada-l")
     assert logged_in_user_id(client) == str(user.pk)
     assert user.email == "ada@example.org"

@@ -76,7 +76,7 @@ def test_a_new_member_takes_part_with_javascript(browsing, discussion):
 
     reply.get_by_role("link", name="Edit").click()
     page.locator("textarea[id^=edit-]").fill("@dan see my comment above (edited).")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".comment-text", has_text="(edited).")).to_be_visible()
 
     mine.get_by_role("button", name="Delete").first.click()
@@ -125,7 +125,7 @@ def test_a_new_member_takes_part_without_javascript(browsing, discussion):
 
     page.locator(".comment-node", has_text="A plain reply.").last.get_by_role("link", name="Edit").click()
     page.get_by_role("textbox").fill("A plain reply, edited.")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".comment-text", has_text="A plain reply, edited.")).to_be_visible()
 
     page.locator(".comment-node", has_text="A plain reply, edited.").last.get_by_role("button", name="Delete").click()

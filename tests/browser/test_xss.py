@@ -40,7 +40,8 @@ POKE = """
       element.dispatchEvent(new Event(type, {bubbles: true}));
     }
     if (typeof element.focus === "function") element.focus();
-    if (typeof element.click === "function") element.click();
+    // The site's own forms among the text (follow buttons beside author names) are not member text.
+    if (typeof element.click === "function" && !element.closest("form")) element.click();
     poked += 1;
   }
   return poked;

@@ -97,10 +97,15 @@ def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
 
     figures = json.loads((tmp_path / "bench.json").read_text())
     assert not figures["corpus"]["generated"]
-    assert set(figures["pages"]) == {"home", "day", "paper", "search"}
+    assert re.search(r"\| `/feed/` \(member following 50\) p95 \| [\d.]+ ms \| ≤ 100 ms \| (PASS|FAIL) \|", output)
+    assert set(figures["pages"]) == {"home", "day", "paper", "search", "feed"}
     for page in figures["pages"].values():
         assert page["requests"] == 3
         assert 0 < page["p50"] <= page["p95"] <= page["max"]
         assert page["queries"] >= 1
     assert figures["pages"]["paper"]["urls"] == 50
     assert figures["pages"]["search"]["urls"] == 20
+    assert figures["members"]["members"] == synthetic.members_for_size(PAPERS)
+    assert figures["members"]["reader_follows"] == 50
+    assert figures["members"]["reader_candidates"] >= 30
+    assert figures["pages"]["feed"]["queries"] <= 18

@@ -82,13 +82,13 @@ def test_the_page_cache_can_be_turned_off(client, settings):
 def test_rows_are_rendered_once_per_paper_version(client, page_cache, django_assert_num_queries):
     paper = make_paper(title="Row title", authors=("Ada Lovelace",), topics=("robots",))
     client.force_login(make_user())
-    client.get("/")
+    client.get("/papers/")
     # session, member, moderator?, unread notifications, latest day, two neighbours, papers, the member's
     # votes: no authors or topics
     with django_assert_num_queries(9):
-        assert "Row title" in client.get("/").text
+        assert "Row title" in client.get("/papers/").text
     Paper.objects.filter(pk=paper.pk).update(title="New row title", updated_at=timezone.now())
-    text = client.get("/").text
+    text = client.get("/papers/").text
     assert "New row title" in text and "Ada Lovelace" in text and "robots" in text
 
 

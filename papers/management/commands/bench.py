@@ -2,7 +2,9 @@
 
 1. Generates the corpus in the configured database, or reuses it when it already has the size asked for.
 2. Server time in-process with the test client (DEBUG off): p50/p95/p99/max and queries per request
-   for the home page, a day in the middle of the corpus, 50 paper pages and 20 searches.
+   for the home page, a day in the middle of the corpus, 50 paper pages, 20 searches, and `/feed/`
+   signed in as a member who follows 50 topics, authors, organisations and members (with 10,000
+   members who follow, upvote, save and comment at 100,000 papers).
 3. Throughput under gunicorn (2 workers, DEBUG off) with wrk: /healthz/ (trivial) and / in the same run.
 4. A summary against the targets, optionally written as JSON.
 """
@@ -35,8 +37,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from tqdm import tqdm
 
-from papers import synthetic
-from papers.models import Authorship, Listing, PaperTopic
+from papers import feed, synthetic
+from papers.models import Authorship, Follow, Listing, PaperTopic, PaperVote, SavedPaper
 
 TARGET_PAPERS = 100_000
 THROUGHPUT_TARGET = 0.40
@@ -52,6 +54,7 @@ class Page:
     timings_ms: list[float] = field(default_factory=list)
     queries: int = 0
     slowest_sql: tuple[float, str] = (0.0, "")
+    member: str | None = None  # signed in as this member, or anonymous
 
     def figures(self) -> dict:
         return {"urls": len(self.urls), "requests": len(self.timings_ms), "queries": self.queries}
@@ -99,6 +102,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5_000, help="Papers per bulk_create transaction.")
         parser.add_argument("--requests", type=int, default=200, help="Measured requests per page (default 200).")
         parser.add_argument("--warmup", type=int, default=1, help="Warm-up passes over each page's URLs (default 1).")
+        parser.add_argument(
+            "--pages",
+            default="home,day,paper,search,feed",
+            help="Pages to time, comma-separated (default: home,day,paper,search,feed).",
+        )
         parser.add_argument("--no-load", action="store_true", help="Skip the gunicorn + wrk throughput part.")
         parser.add_argument("--duration", type=int, default=10, help="Seconds of each wrk run (default 10).")
         parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32).")
@@ -117,7 +125,11 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         figures: dict = {"database": connection.vendor, "papers": options["papers"]}
         figures["corpus"] = self.corpus(options)
-        pages = self.pages(options["papers"], options["seed"])
+        figures["members"] = self.members(options)
+        chosen = {name.strip() for name in options["pages"].split(",") if name.strip()}
+        pages = [page for page in self.pages(options["papers"], options["seed"]) if page.name in chosen]
+        if not pages:
+            raise CommandError("--pages names none of the pages: home, day, paper, search, feed.")
         figures["load_average"] = {"cpus": os.cpu_count(), "before": os.getloadavg()[0]}
         self.measure(pages, options["requests"], options["warmup"])
         figures["load_average"]["after"] = os.getloadavg()[0]
@@ -173,6 +185,32 @@ class Command(BaseCommand):
         )
         return stats
 
+    def members(self, options) -> dict:
+        started = time.monotonic()
+        result = synthetic.ensure_members(
+            options["papers"],
+            seed=options["seed"],
+            regenerate=options["regenerate"],
+            log=lambda message: self.verbosity >= 1 and self.stderr.write(message),
+        )
+        reader = synthetic.synthetic_members().get(username=synthetic.FEED_READER)
+        stats = {
+            "generated": result.generated,
+            "generation_seconds": round(time.monotonic() - started, 1),
+            "members": result.members,
+            "follows": Follow.objects.filter(user__in=synthetic.synthetic_members()).count(),
+            "upvotes": PaperVote.objects.filter(user__in=synthetic.synthetic_members()).count(),
+            "saves": SavedPaper.objects.filter(user__in=synthetic.synthetic_members()).count(),
+            "reader_follows": Follow.objects.following().filter(user=reader).count(),
+            "reader_candidates": len(feed.ranked_candidates(reader)),
+        }
+        self.log(
+            f"{stats['members']:,} members ({'generated' if result.generated else 'reused'}): {stats['follows']:,} "
+            f"follows and mutes, {stats['upvotes']:,} upvotes, {stats['saves']:,} saves; the feed reader follows "
+            f"{stats['reader_follows']} things and has {stats['reader_candidates']:,} candidate papers"
+        )
+        return stats
+
     def pages(self, papers: int, seed: int) -> list[Page]:
         days = list(Listing.objects.filter(paper__in=synthetic.synthetic_papers().values("pk")).days())
         middle = days[len(days) // 2]
@@ -193,13 +231,14 @@ class Command(BaseCommand):
             Page(
                 "search", f"search ({len(queries)} queries)", [f"/search/?{urlencode({'q': q})}" for q in queries], 150
             ),
+            Page("feed", "`/feed/` (member following 50)", ["/feed/"], 100, member=synthetic.FEED_READER),
         ]
 
     # --- Server time ------------------------------------------------------------------------------
 
     def measure(self, pages: list[Page], requests: int, warmup: int) -> None:
         """Time `requests` requests per page in-process, after `warmup` passes over its URLs."""
-        client = Client()
+        anonymous = Client()
         # The plain storage: a manifest may not exist here, and its lookup costs nothing measurable.
         storages = {
             **settings.STORAGES,
@@ -210,6 +249,10 @@ class Command(BaseCommand):
         overrides = {"PAGE_CACHE_SECONDS": 0, "STORAGES": storages}
         with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False, **overrides):
             for page in pages:
+                client = anonymous
+                if page.member:
+                    client = Client()
+                    client.force_login(synthetic.synthetic_members().get(username=page.member))
                 for url in page.urls * warmup:
                     self.get(client, url)
                 for n in range(requests):
@@ -220,6 +263,8 @@ class Command(BaseCommand):
                 with CaptureQueriesContext(connection) as captured:
                     self.get(client, page.urls[0])
                 page.queries = len(captured.captured_queries)
+                if page.member:
+                    client.logout()
                 slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default=None)
                 if slowest:
                     page.slowest_sql = (float(slowest["time"]) * 1000, slowest["sql"])

@@ -1,0 +1,355 @@
+"""The personal feed: the papers of the last FEED_WINDOW_DAYS listing days, ranked by why a member would want them.
+
+A paper is a candidate when it has at least one reason, and its relevance is the sum of their weights
+(REASON_WEIGHTS): a followed topic, author or organisation on the paper; a followed member who upvoted
+(when their upvotes are public), commented on or submitted it; or its similarity to a seed, a paper the
+member upvoted or saved (papers.similarity stores each seed's nearest papers).
+
+Mutes hide papers, with a precedence from the most specific target to the least: member (the paper's
+submitter) > author > organisation > topic. A paper matching a mute is hidden unless one of its follow
+reasons is more specific than its most specific mute; it then shows with `despite_mute` saying why.
+A muted member's activity is never a reason. "Less like this" hides the paper for good and lowers its
+stored neighbours by LESS_PENALTY × similarity.
+
+    score = (relevance + 0.5 × log10(1 + points)) × 0.5 ^ (age_days / half_life)
+
+with age_days counted from the paper's last listing day to the latest one, and a half-life set by the
+member's recency choice. The queries are fixed, whatever the member follows: the latest day, follows,
+signals, seeds, the window's papers, then one per reason kind; a page adds its papers, rows and votes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.http import QueryDict
+
+from accounts.models import User
+
+from .models import (
+    Authorship,
+    Comment,
+    FeedSignal,
+    Follow,
+    Listing,
+    Paper,
+    PaperSimilarity,
+    PaperTopic,
+    PaperVote,
+    SavedPaper,
+    cached_reverse,
+    record_vote,
+)
+from .paging import Page
+from .rows import mark_upvoted, with_rows
+
+Target = Follow.Target
+
+REASON_WEIGHTS = {
+    "topic": 1.0,
+    "author": 3.0,
+    "organization": 2.0,
+    "member_upvoted": 1.5,
+    "member_commented": 2.0,
+    "member_submitted": 2.0,
+    "similar": 2.0,  # × the stored similarity score
+}
+LESS_PENALTY = 1.0  # × the similarity to a paper the member asked to see less like
+POINTS_WEIGHT = 0.5
+HALF_LIFE_DAYS = {User.Recency.LITTLE: 14, User.Recency.SOME: 4, User.Recency.MUCH: 1}
+# The seeds of a member's feed: their most recent upvotes and saves, this many at most.
+MAX_SEEDS = 200
+PER_PAGE = 30
+TITLE_IN_LABEL = 80
+
+# Precedence of mutes and follows: the most specific target has the highest level.
+TARGET_LEVELS = {Target.TOPIC: 1, Target.ORGANIZATION: 2, Target.AUTHOR: 3, Target.MEMBER: 4}
+REASON_TARGETS = {
+    "topic": Target.TOPIC,
+    "author": Target.AUTHOR,
+    "organization": Target.ORGANIZATION,
+    "member_upvoted": Target.MEMBER,
+    "member_commented": Target.MEMBER,
+    "member_submitted": Target.MEMBER,
+}
+# What "Mute this reason" can be asked for: a Follow target, or a seed paper ("similar").
+SIMILAR = "similar"
+MUTABLE_KINDS = (*Target.values, SIMILAR)
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # one of REASON_WEIGHTS
+    label: str  # "You follow reinforcement learning", "Upvoted by @ana", "Similar to “Title” that you saved"
+    weight: float
+    target: str | None  # the Follow.Target to mute for "Mute this reason"; None for "similar" (a not_seed signal)
+    target_id: int  # pk of the topic, author, organisation or member; of the seed paper for "similar"
+    url: str  # the page of the target, or of the seed paper
+
+    @property
+    def mute_kind(self) -> str:
+        """The `kind` that "Mute this reason" posts."""
+        return self.target or SIMILAR
+
+    @property
+    def level(self) -> int:
+        """How specific the reason is, for the precedence of mutes (0: not a follow)."""
+        target = REASON_TARGETS.get(self.kind)
+        return TARGET_LEVELS[target] if target else 0
+
+
+@dataclass
+class FeedItem:
+    paper: Paper  # loaded with .for_rows(), with row_html (papers.rows.with_rows) and is_upvoted
+    reasons: list[Reason]  # strongest first
+    score: float
+    despite_mute: str = ""  # "Shown although you mute “diffusion models”: you follow Yann LeCun"
+
+    @property
+    def less_url(self) -> str:
+        """Where "Less like this" posts."""
+        return cached_reverse("papers:feed-less", self.paper.arxiv_id)
+
+
+@dataclass
+class FeedPage(Page):
+    """A page of the feed: papers.paging.Page's shape, so the pager templates work with it."""
+
+    params: QueryDict = field(default_factory=QueryDict, repr=False)
+
+
+@dataclass(frozen=True)
+class _Followed:
+    """A followed target, as the feed names and links it."""
+
+    name: str  # "@username" for a member
+    url: str
+    upvotes_public: bool = False  # members only: their upvotes are reasons only when they show them
+
+
+def window(since: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """(first, latest) listing days of the candidates: FEED_WINDOW_DAYS before the latest day, or from `since`."""
+    latest = Listing.objects.latest_day()
+    if latest is None:
+        return None
+    first = latest - dt.timedelta(days=settings.FEED_WINDOW_DAYS)
+    if since is not None:
+        first = max(first, since)
+    return first, latest
+
+
+def follows_anything(user) -> bool:
+    """Whether the member follows something or has a seed (an upvote or save not marked `not_seed`): one query."""
+    if not user.is_authenticated:
+        return False
+    not_seed = FeedSignal.objects.filter(user=user, kind=FeedSignal.Kind.NOT_A_SEED, paper=OuterRef("paper"))
+    return (
+        User.objects.filter(pk=user.pk)
+        .filter(
+            Q(Exists(Follow.objects.following().filter(user=user)))
+            | Q(Exists(PaperVote.objects.filter(user=user).exclude(Exists(not_seed))))
+            | Q(Exists(SavedPaper.objects.filter(user=user).exclude(Exists(not_seed))))
+        )
+        .exists()
+    )
+
+
+def ranked_candidates(user, *, since: dt.date | None = None) -> list[tuple[int, float, list[Reason], str]]:
+    """Every candidate paper as (id, score, reasons strongest first, despite_mute), best first."""
+    span = window(since) if user.is_authenticated else None
+    if span is None:
+        return []
+    latest = span[1]
+    follows, mutes = _stances(user)
+    less, not_seed = _signals(user)
+    seeds = {pk: seed for pk, seed in _seeds(user).items() if pk not in not_seed}
+    # id → (points, last listed on, organisation, submitting member) of every paper in the window.
+    papers = {
+        row[0]: row[1:]
+        for row in Paper.objects.filter(last_listed_on__range=span).values_list(
+            "pk", "points", "last_listed_on", "organization_id", "submission__user_id"
+        )
+    }
+    in_window = {"paper__last_listed_on__range": span}
+
+    reasons: dict[int, list[Reason]] = defaultdict(list)
+    muted: dict[int, tuple[int, str]] = {}  # paper → (level, name) of its most specific mute
+    made: dict[tuple[str, int], Reason] = {}  # a follow gives the same reason to each of its papers
+
+    def match(paper_id: int, target: str, target_id: int, kind: str) -> None:
+        if target_id in follows[target]:
+            if (kind, target_id) not in made:
+                followed = follows[target][target_id]
+                label = _LABELS[kind].format(name=followed.name)
+                made[kind, target_id] = Reason(kind, label, REASON_WEIGHTS[kind], target, target_id, followed.url)
+            reasons[paper_id].append(made[kind, target_id])
+        elif target_id in mutes[target]:
+            level = TARGET_LEVELS[target]
+            if level > muted.get(paper_id, (0, ""))[0]:
+                muted[paper_id] = (level, mutes[target][target_id])
+
+    for paper_id, (_points, _day, organization_id, submitter_id) in papers.items():
+        if organization_id is not None:
+            match(paper_id, Target.ORGANIZATION, organization_id, "organization")
+        if submitter_id is not None:
+            match(paper_id, Target.MEMBER, submitter_id, "member_submitted")
+    for model, target, column in ((PaperTopic, Target.TOPIC, "topic_id"), (Authorship, Target.AUTHOR, "author_id")):
+        ids = [*follows[target], *mutes[target]]
+        if ids:
+            rows = model.objects.filter(**{f"{column}__in": ids}, **in_window).order_by()
+            rows = rows.values_list("paper_id", column)
+            if model is Authorship:  # a name may sign a paper twice; a topic is on a paper once
+                rows = rows.distinct()
+            for paper_id, target_id in rows:
+                match(paper_id, target, target_id, target)
+    members = list(follows[Target.MEMBER])
+    if members:
+        public = [pk for pk, member in follows[Target.MEMBER].items() if member.upvotes_public]
+        if public:
+            votes = PaperVote.objects.filter(user_id__in=public, **in_window).values_list("paper_id", "user_id")
+            for paper_id, member_id in votes:
+                match(paper_id, Target.MEMBER, member_id, "member_upvoted")
+        comments = Comment.objects.visible().filter(author_id__in=members, **in_window)
+        for paper_id, member_id in comments.values_list("paper_id", "author_id").order_by().distinct():
+            match(paper_id, Target.MEMBER, member_id, "member_commented")
+
+    penalty: dict[int, float] = defaultdict(float)
+    if seeds or less:
+        similar = PaperSimilarity.objects.filter(
+            paper_id__in=[*seeds, *less], similar__last_listed_on__range=span
+        ).values_list("similar_id", "paper_id", "score")
+        described: dict[int, tuple[str, str]] = {}  # seed → (label, url)
+        for paper_id, seed_id, score in similar:
+            if seed_id in less:
+                penalty[paper_id] += LESS_PENALTY * score
+            if seed_id in seeds:
+                if seed_id not in described:
+                    title, arxiv_id, how = seeds[seed_id]
+                    if len(title) > TITLE_IN_LABEL:
+                        title = title[: TITLE_IN_LABEL - 1].rstrip() + "…"
+                    label = f"Similar to “{title}” that you {how}"
+                    described[seed_id] = (label, cached_reverse("papers:detail", arxiv_id))
+                label, url = described[seed_id]
+                reasons[paper_id].append(Reason(SIMILAR, label, REASON_WEIGHTS[SIMILAR] * score, None, seed_id, url))
+
+    half_life = HALF_LIFE_DAYS.get(user.recency, HALF_LIFE_DAYS[User.Recency.SOME])
+    ranked = []
+    for paper_id, found in reasons.items():
+        if paper_id in less or paper_id not in papers:
+            continue
+        found.sort(key=lambda reason: (-reason.weight, -reason.level, reason.label))
+        despite = ""
+        if paper_id in muted:
+            level, name = muted[paper_id]
+            overriding = max((r for r in found if r.level > level), key=lambda r: (r.level, r.weight), default=None)
+            if overriding is None:
+                continue
+            because = follows[overriding.target][overriding.target_id].name
+            despite = f"Shown although you mute “{name}”: you follow {because}"
+        points, day, *_ = papers[paper_id]
+        relevance = sum(reason.weight for reason in found) - penalty[paper_id]
+        age_days = (latest - day).days
+        score = (relevance + POINTS_WEIGHT * math.log10(1 + max(points, 0))) * 0.5 ** (age_days / half_life)
+        ranked.append((paper_id, score, found, despite, points, day))
+    ranked.sort(key=lambda row: (-row[1], -row[4], -row[5].toordinal(), -row[0]))
+    return [(paper_id, score, found, despite) for paper_id, score, found, despite, _points, _day in ranked]
+
+
+def feed_page(
+    user, number: int = 1, per_page: int = PER_PAGE, since: dt.date | None = None, params: QueryDict | None = None
+) -> FeedPage:
+    """Page `number` of the member's feed; `params` (the request's GET) builds the links to other pages."""
+    ranked = ranked_candidates(user, since=since)
+    start = (number - 1) * per_page
+    items = _items(user, ranked[start : start + per_page])
+    return FeedPage(items, number, per_page, has_next=len(ranked) > start + per_page, params=params or QueryDict())
+
+
+def top_items(user, *, since: dt.date, limit: int) -> list[FeedItem]:
+    """The member's best `limit` papers listed since `since` (the digest and the private feed)."""
+    return _items(user, ranked_candidates(user, since=since)[:limit])
+
+
+def show_less(user, paper: Paper) -> None:
+    """ "Less like this": the paper never shows again and its neighbours lose score. Idempotent."""
+    if record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
+        from .tasks import refresh_similarities
+
+        refresh_similarities.delay_on_commit(paper.pk)  # its neighbours are what loses score
+
+
+def stop_seeding(user, paper: Paper) -> None:
+    """ "Mute this reason" for a "similar" reason: stop suggesting papers because they resemble `paper`."""
+    record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
+
+
+def _items(user, ranked: list[tuple[int, float, list[Reason], str]]) -> list[FeedItem]:
+    papers = Paper.objects.filter(pk__in=[row[0] for row in ranked]).for_rows().in_bulk()
+    items = [FeedItem(papers[pk], reasons, score, despite) for pk, score, reasons, despite in ranked if pk in papers]
+    mark_upvoted(with_rows([item.paper for item in items]), user)
+    return items
+
+
+_LABELS = {
+    "topic": "You follow {name}",
+    "author": "You follow {name}",
+    "organization": "You follow {name}",
+    "member_upvoted": "Upvoted by {name}",
+    "member_commented": "Commented on by {name}",
+    "member_submitted": "Submitted by {name}",
+}
+
+
+def _stances(user) -> tuple[dict[str, dict[int, _Followed]], dict[str, dict[int, str]]]:
+    """What the member follows ({target: {id: _Followed}}) and mutes ({target: {id: name}}): one query.
+
+    Deleted and deactivated members are left out: they do nothing any more.
+    """
+    follows: dict[str, dict[int, _Followed]] = {target: {} for target in Target.values}
+    mutes: dict[str, dict[int, str]] = {target: {} for target in Target.values}
+    rows = Follow.objects.filter(user=user).select_related("topic", "author", "organization", "member")
+    for row in rows:
+        obj = row.target_object
+        if row.target == Target.MEMBER:
+            if obj.is_deleted or not obj.is_active:
+                continue
+            name, url = f"@{obj.username}", cached_reverse("papers:profile", obj.username)
+        else:
+            name, url = obj.name, obj.get_absolute_url()
+        if row.mode == Follow.Mode.FOLLOW:
+            follows[row.target][obj.pk] = _Followed(name, url, getattr(obj, "upvotes_public", False))
+        else:
+            mutes[row.target][obj.pk] = name
+    return follows, mutes
+
+
+def _signals(user) -> tuple[set[int], set[int]]:
+    """The papers the member asked to see less like, and the ones not to use as seeds: one query."""
+    less: set[int] = set()
+    not_seed: set[int] = set()
+    for paper_id, kind in FeedSignal.objects.filter(user=user).values_list("paper_id", "kind"):
+        (less if kind == FeedSignal.Kind.LESS_LIKE_THIS else not_seed).add(paper_id)
+    return less, not_seed
+
+
+def _seeds(user) -> dict[int, tuple[str, str, str]]:
+    """The member's MAX_SEEDS most recent upvotes and saves: {paper id: (title, arXiv id, "saved"|"upvoted")}.
+
+    One query; a paper both saved and upvoted says "saved".
+    """
+    columns = ("paper_id", "paper__title", "paper__arxiv_id", "created_at", "how")
+    votes = PaperVote.objects.filter(user=user).annotate(how=Value("upvoted", CharField())).values_list(*columns)
+    saves = SavedPaper.objects.filter(user=user).annotate(how=Value("saved", CharField())).values_list(*columns)
+    seeds: dict[int, tuple[str, str, str]] = {}
+    for paper_id, title, arxiv_id, _created, how in votes.union(saves, all=True).order_by("-created_at")[
+        : 2 * MAX_SEEDS
+    ]:
+        if how == "saved" or paper_id not in seeds:
+            seeds[paper_id] = (title, arxiv_id, how)
+    return dict(itertools.islice(seeds.items(), MAX_SEEDS))

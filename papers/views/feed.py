@@ -1,0 +1,118 @@
+"""The personal feed (`/feed/`, and `/` for members who follow something), and its two controls per paper.
+
+"Load more" appends the next page with htmx; without JavaScript it is a plain link to `?page=N`.
+"Less like this" and "Mute this reason" are plain forms that redirect back to the feed, and with
+htmx remove the paper in place; either takes effect from the next request.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST, require_safe
+
+from .. import feed as engine
+from .. import follows
+from ..models import Follow, Paper
+from ..paging import MAX_PAGE
+from ..ratelimit import rate_limited
+from ..rows import mark_upvoted, with_rows
+from . import HtmxHttpRequest
+from .discussion import login_first, safe_next
+
+TRENDING_ON_EMPTY_FEED = 30
+
+
+@require_safe
+@login_required
+def feed(request: HtmxHttpRequest) -> HttpResponse:
+    return render_feed(request)
+
+
+def render_feed(request: HtmxHttpRequest) -> HttpResponse:
+    """The member's feed page, or for htmx ("Load more") only its papers and the next "Load more"."""
+    number = page_number(request)
+    page = engine.feed_page(request.user, number, params=request.GET)
+    if number > 1 and not page.items:
+        raise Http404("The feed has no page that far.")
+    context = {
+        "page": page,
+        "nav": "feed",
+        "window_days": settings.FEED_WINDOW_DAYS,
+        "next": request.get_full_path(),  # where every form of the page comes back to
+        "mute_url": reverse("papers:feed-mute"),
+    }
+    if not page.items:  # never an empty page: the invitation to follow something, and trending papers
+        trending = list(Paper.objects.trending().for_rows()[:TRENDING_ON_EMPTY_FEED])
+        context |= {"cold_start": not engine.follows_anything(request.user), "trending": trending}
+        mark_upvoted(with_rows(trending), request.user)
+    template = "papers/feed.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#more-items"
+    response = TemplateResponse(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def page_number(request: HtmxHttpRequest) -> int:
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        raise Http404("Page numbers are whole numbers.") from None
+    if not 1 <= number <= MAX_PAGE:
+        raise Http404("No such page.")
+    return number
+
+
+@require_POST
+@rate_limited("vote")
+def less(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
+    """ "Less like this": the paper never shows again, and papers like it lose some score."""
+    back = safe_next(request, reverse("papers:feed"))
+    if not request.user.is_authenticated:
+        return login_first(request, back)
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    engine.show_less(request.user, paper)
+    return done(request, back, f"You will see less like “{paper.title}”.")
+
+
+@require_POST
+@rate_limited("vote")
+def mute(request: HtmxHttpRequest) -> HttpResponse:
+    """ "Mute this reason": mute the topic, author, organisation or member, or stop using a paper as a seed."""
+    back = safe_next(request, reverse("papers:feed"))
+    if not request.user.is_authenticated:
+        return login_first(request, back)
+    kind, target_id = request.POST.get("kind", ""), request.POST.get("target_id", "")
+    if kind not in engine.MUTABLE_KINDS or not target_id.isdigit():
+        return HttpResponseBadRequest(
+            "Say what to mute: a kind (topic, author, organization, member or similar) and an id."
+        )
+    if kind == engine.SIMILAR:
+        seed = get_object_or_404(Paper, pk=target_id)
+        engine.stop_seeding(request.user, seed)
+        return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.")
+    target = get_object_or_404(follows.TARGET_MODELS[kind][0], pk=target_id)
+    if kind == Follow.Target.MEMBER and (target.is_deleted or not target.is_active):
+        raise Http404("No such member.")
+    try:
+        follows.mute(request.user, target)
+    except PermissionDenied as error:
+        return HttpResponseBadRequest(str(error))
+    name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)
+    return done(request, back, f"Muted {name}.")
+
+
+def done(request: HtmxHttpRequest, back: str, message: str) -> HttpResponse:
+    """Back to the feed with `message`; for htmx, nothing in place of the paper, and the message in the live region."""
+    if request.htmx:
+        return TemplateResponse(request, "papers/includes/feed_done.html", {"message": message})
+    messages.success(request, message)
+    return redirect(back)
