@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .emails import unsubscribe_headers, unsubscribe_url
+from .emails import unsubscribe_url
 from .feed import FeedItem, top_items
 from .models import DigestDelivery
 
@@ -164,7 +164,7 @@ def digest_message(digest: Digest, address: str) -> EmailMultiAlternatives:
         subject=f"Your {kind} digest: {count} paper{'s' if count != 1 else ''} for {period}",
         body=render_to_string("papers/email/digest.txt", context),
         to=[address],
-        headers=unsubscribe_headers(context["unsubscribe_url"]),
+        headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
     )
     message.attach_alternative(render_to_string("papers/email/digest.html", context), "text/html")
     return message

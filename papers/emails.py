@@ -88,13 +88,8 @@ def send_notification(notification_id: int) -> bool:
             subject=f"{actor} {verb} on “{notification.paper.title[:80]}”",
             body=render_to_string("papers/email/notification.txt", context),
             to=[recipient.email],
-            headers=unsubscribe_headers(context["unsubscribe_url"]),
+            headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
         )
         message.attach_alternative(render_to_string("papers/email/notification.html", context), "text/html")
         message.send()
     return True
-
-
-def unsubscribe_headers(url: str) -> dict[str, str]:
-    """RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the signed URL."""
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
