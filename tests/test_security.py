@@ -96,3 +96,19 @@ def test_a_malformed_boolean_setting_is_named():
     result = run_manage("check", env={"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def every_view(resolver=None, prefix: str = ""):
+    from django.urls import URLResolver, get_resolver
+
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from every_view(pattern, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_no_view_of_the_site_is_exempt_from_csrf():
+    """Every POST needs the CSRF token: unsubscribe links included (their GET asks, their form posts)."""
+    exempt = [route for route, view in every_view() if getattr(view, "csrf_exempt", False)]
+    assert exempt == []
