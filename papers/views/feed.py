@@ -28,6 +28,8 @@ from . import HtmxHttpRequest
 from .discussion import login_first, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
+# Feed items one page can hold: MAX_PAGE pages of PER_PAGE would be more than anyone loads.
+MAX_SHOWN = 1_000
 
 
 @require_safe
@@ -111,8 +113,19 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def done(request: HtmxHttpRequest, back: str, message: str) -> HttpResponse:
-    """Back to the feed with `message`; for htmx, nothing in place of the paper, and the message in the live region."""
+    """Back to the feed with `message`; for htmx, the message in the live region, and every paper of the page
+    (the `shown` ids its items send along) that the change takes out of the feed removed at once."""
     if request.htmx:
-        return TemplateResponse(request, "papers/includes/feed_done.html", {"message": message})
+        shown = shown_ids(request)
+        still = {paper_id for paper_id, *_ in engine.ranked_candidates(request.user)} if shown else set()
+        context = {"message": message, "gone": [paper_id for paper_id in shown if paper_id not in still]}
+        return TemplateResponse(request, "papers/includes/feed_done.html", context)
     messages.success(request, message)
     return redirect(back)
+
+
+def shown_ids(request: HtmxHttpRequest) -> list[int]:
+    """The papers on the member's page, as its feed items send them (`shown`), at most MAX_SHOWN."""
+    values = request.POST.getlist("shown")[:MAX_SHOWN]
+    ids = (int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 12)
+    return list(dict.fromkeys(ids))

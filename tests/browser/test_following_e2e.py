@@ -159,6 +159,8 @@ def test_a_new_member_makes_a_feed_with_javascript(browsing, papers):
     item.get_by_role("button", name=re.compile("^Mute this reason")).click()
     expect(feed_item(page, VISION[0])).to_have_count(0)
     expect(page.locator("#live-messages")).to_have_text("Muted Vision.")
+    # Every other paper the mute takes out leaves the page at once too.
+    expect(page.locator("#feed-items .feed-item .paper-row__title")).to_have_text(ROBOTICS)
     assert marker(page) == "still here", "muting a reason reloaded the page instead of removing the paper"
     feed_after_muting_vision(page)
 

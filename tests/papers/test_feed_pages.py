@@ -291,6 +291,35 @@ def test_mute_this_reason_mutes_its_target_switching_a_follow(member_client, mem
     assert "Muted " in page.text
 
 
+def test_with_htmx_a_mute_removes_every_paper_of_the_page_it_takes_out_at_once(member_client, member, htmx):
+    follow(member, make_topic("vision"))
+    follow(member, make_topic("robots"))
+    follow(member, make_author("Grace Hopper"))
+    seen = make_paper(title="Seen", topics=("vision",))
+    both = make_paper(title="Both topics", topics=("vision", "robots"))
+    hers = make_paper(title="By Hopper", topics=("vision",), authors=("Grace Hopper",))
+    robots = make_paper(title="Robots only", topics=("robots",))
+    unloaded = make_paper(title="Not on the page", topics=("vision",))
+    page = member_client.get("/feed/").text
+    assert f'name="shown" value="{seen.pk}"' in page and 'data-hx-include=".feed-shown"' in page
+    shown = [seen.pk, both.pk, hers.pk, robots.pk]
+    data = {"kind": "topic", "target_id": make_topic("vision").pk, "shown": shown}
+    response = member_client.post("/feed/mute/", data, headers=htmx)
+    assert response.status_code == 200
+    removed = re.findall(r'<div id="feed-item-(\d+)" data-hx-swap-oob="delete">', response.text)
+    # A topic follow is no more specific than the topic mute; the followed author brings hers back.
+    assert sorted(map(int, removed)) == sorted([seen.pk, both.pk])
+    assert str(unloaded.pk) not in removed  # only what the page shows: htmx has nothing else to remove
+
+
+def test_with_htmx_less_like_this_removes_its_paper_whatever_else_the_page_sends(member_client, member, vision, htmx):
+    paper = Paper.objects.get(title="Vision paper 34")
+    data = {"shown": [paper.pk, "not a number", "-1", "9" * 40]}
+    response = member_client.post(less_url(paper), data, headers=htmx)
+    assert response.status_code == 200
+    assert re.findall(r'<div id="feed-item-(\d+)" data-hx-swap-oob="delete">', response.text) == [str(paper.pk)]
+
+
 def test_mute_this_reason_creates_a_mute_where_there_was_no_follow(member_client, member, htmx):
     topic = make_topic("diffusion models")
     response = member_client.post("/feed/mute/", {"kind": "topic", "target_id": topic.pk}, headers=htmx)
