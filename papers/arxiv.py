@@ -192,6 +192,8 @@ def _timestamp(parsed: Any) -> dt.datetime | None:
 def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> tuple[Paper, bool]:
     """List `entry` on `day` (today, UTC) as submitted by `user`, in one transaction; (paper, created).
 
+    Once committed, members who follow one of its authors get a new-paper notice, as for imported papers.
+
     The unique arxiv_id decides between members submitting the same paper at once: the one who
     loses gets the paper the other created, and False. Authors already known keep their row.
     """
@@ -221,6 +223,10 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
             Submission.objects.create(paper=paper, user=user)
             Paper.objects.filter(pk=paper.pk).refresh_search_vectors()
             transaction.on_commit(bump_pages_version)
+            from .tasks import notify_new_papers, refresh_similarities
+
+            notify_new_papers.delay_on_commit([paper.pk])  # the followers of its authors hear of it
+            refresh_similarities.delay_on_commit()  # a new paper in the feed's window
     except IntegrityError:
         existing = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
         if existing is None:

@@ -15,7 +15,7 @@ from urllib3.response import HTTPResponse
 
 from papers import arxiv
 from papers.arxiv import ArxivEntry, ArxivError, fetch_arxiv_entry, parse_arxiv_reference, parse_feed, submit_paper
-from papers.models import Author, Listing, Paper, Submission
+from papers.models import Author, Follow, Listing, Notification, Paper, Submission, author_slug
 from tests.factories import make_user
 
 ARXIV_FIXTURES = Path(__file__).parent.parent / "fixtures" / "arxiv"
@@ -308,6 +308,20 @@ def test_submitting_a_paper_twice_keeps_the_first():
     assert (again, created) == (first, False)
     assert (Paper.objects.count(), Listing.objects.count(), Submission.objects.count()) == (1, 1, 1)
     assert Author.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_followers_of_a_submitted_papers_authors_hear_of_it_once(django_capture_on_commit_callbacks):
+    entry = parse_feed(atom(HEAT_BATH))[0]
+    follower, submitter = make_user("ada"), make_user(password=None)
+    author = Author.objects.create(slug=author_slug(entry.authors[0]), name=entry.authors[0])
+    Follow.objects.create(user=follower, target=Follow.Target.AUTHOR, author=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        paper, _ = submit_paper(entry, submitter, dt.date(2026, 8, 20))
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_paper(entry, make_user(password=None), dt.date(2026, 8, 20))  # already there: nothing new
+    notices = Notification.objects.filter(kind=Notification.Kind.NEW_PAPER)
+    assert list(notices.values_list("recipient__username", "paper")) == [("ada", paper.pk)]
 
 
 @pytest.mark.django_db
