@@ -1,8 +1,8 @@
 """The personal feed (`/feed/`, and `/` for members who follow something), and its two controls per paper.
 
 "Load more" appends the next page with htmx; without JavaScript it is a plain link to `?page=N`.
-"Less like this" and "Mute this reason" are plain forms that redirect back to the feed, and with
-htmx remove the paper in place; either takes effect from the next request.
+"Less like this" and "Mute this reason" are plain forms that redirect back to the feed; with htmx they
+send the ids of the papers on the page along, and the answer removes each one that left the feed.
 """
 
 from __future__ import annotations

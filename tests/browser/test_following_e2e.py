@@ -153,7 +153,7 @@ def test_a_new_member_makes_a_feed_with_javascript(browsing, papers):
     page = browsing.open(javascript=True)
     pick_topics_on_the_welcome_page(page, "carol")
 
-    # "Mute this reason" takes the paper away in place and says so; the mute holds from the next page on.
+    # "Mute this reason" takes the paper away in place, with every other paper it takes out, and says so.
     set_marker(page)
     item = feed_item(page, VISION[0])
     item.get_by_role("button", name=re.compile("^Mute this reason")).click()
