@@ -50,14 +50,20 @@ class Page:
         return self._query(self.number - 1)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PER_PAGE) -> Page:
-    """The page of `queryset` named by ?page=N; 404 for a page past the end (page 1 may be empty)."""
+def page_number(request: HttpRequest) -> int:
+    """The N of ?page=N (1 without it); 404 for anything but a whole number from 1 to MAX_PAGE."""
     try:
         number = int(request.GET.get("page", "1"))
     except ValueError:
         raise Http404("Page numbers are whole numbers.") from None
     if not 1 <= number <= MAX_PAGE:
         raise Http404("No such page.")
+    return number
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PER_PAGE) -> Page:
+    """The page of `queryset` named by ?page=N; 404 for a page past the end (page 1 may be empty)."""
+    number = page_number(request)
     offset = (number - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
     if number > 1 and not rows:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import feed as engine
 from .. import follows
 from ..models import Follow, Paper
-from ..paging import MAX_PAGE
+from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
 from . import HtmxHttpRequest
@@ -61,16 +61,6 @@ def render_feed(request: HtmxHttpRequest) -> HttpResponse:
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
-
-
-def page_number(request: HtmxHttpRequest) -> int:
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        raise Http404("Page numbers are whole numbers.") from None
-    if not 1 <= number <= MAX_PAGE:
-        raise Http404("No such page.")
-    return number
 
 
 @require_POST
