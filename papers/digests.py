@@ -45,8 +45,6 @@ from .models import DigestDelivery
 logger = logging.getLogger(__name__)
 
 DIGEST_PAPERS = 10
-# Items asked of the engine: those listed after the period (today, so far) are dropped before keeping 10.
-CANDIDATES = 50
 MAX_CATCH_UP = dt.timedelta(days=7)
 UNSUBSCRIBE_PREFERENCE = "digest"
 
@@ -132,10 +130,10 @@ def digest_since(member: User, period: Period) -> dt.date:
 
 
 def build_digest(member: User, period: Period) -> Digest:
+    """The member's best papers listed from `digest_since` to the period's last day, ranked as on that day."""
     since = digest_since(member, period)
-    picked = top_items(member, since=since, limit=CANDIDATES)
-    items = [item for item in picked if item.paper.last_listed_on < period.end]
-    return Digest(member, period, since, items[:DIGEST_PAPERS])
+    items = top_items(member, since=since, until=period.end - dt.timedelta(days=1), limit=DIGEST_PAPERS)
+    return Digest(member, period, since, items)
 
 
 def digest_message(digest: Digest, address: str) -> EmailMultiAlternatives:

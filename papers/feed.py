@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.http import QueryDict
 
 from accounts.models import User
@@ -133,42 +133,46 @@ class _Followed:
     upvotes_public: bool = False  # members only: their upvotes are reasons only when they show them
 
 
-def window(since: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
-    """(first, latest) listing days of the candidates: FEED_WINDOW_DAYS before the latest day, or from `since`."""
-    latest = Listing.objects.latest_day()
-    if latest is None:
+def window(since: dt.date | None = None, until: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """(first, last) listing days of the candidates: the FEED_WINDOW_DAYS days that end on the latest listing day,
+    or on `until` when earlier (a digest's period), and start no earlier than `since`."""
+    last = Listing.objects.latest_day()
+    if last is None:
         return None
-    first = latest - dt.timedelta(days=settings.FEED_WINDOW_DAYS)
+    if until is not None:
+        last = min(last, until)
+    first = last - dt.timedelta(days=settings.FEED_WINDOW_DAYS - 1)
     if since is not None:
         first = max(first, since)
-    return first, latest
+    return first, last
 
 
 def follows_anything(user) -> bool:
     """Whether the member follows something or has a seed (an upvote or save not marked `not_seed`): one query."""
     if not user.is_authenticated:
         return False
-    not_seed = FeedSignal.objects.filter(user=user, kind=FeedSignal.Kind.NOT_A_SEED, paper=OuterRef("paper"))
+    votes, saves = _seed_sources(user)
     return (
         User.objects.filter(pk=user.pk)
-        .filter(
-            Q(Exists(Follow.objects.following().filter(user=user)))
-            | Q(Exists(PaperVote.objects.filter(user=user).exclude(Exists(not_seed))))
-            | Q(Exists(SavedPaper.objects.filter(user=user).exclude(Exists(not_seed))))
-        )
+        .filter(Q(Exists(Follow.objects.following().filter(user=user))) | Q(Exists(votes)) | Q(Exists(saves)))
         .exists()
     )
 
 
-def ranked_candidates(user, *, since: dt.date | None = None) -> list[tuple[int, float, list[Reason], str]]:
-    """Every candidate paper as (id, score, reasons strongest first, despite_mute), best first."""
-    span = window(since) if user.is_authenticated else None
+def ranked_candidates(
+    user, *, since: dt.date | None = None, until: dt.date | None = None
+) -> list[tuple[int, float, list[Reason], str]]:
+    """Every candidate paper as (id, score, reasons strongest first, despite_mute), best first; ages count from the
+    window's last day."""
+    span = window(since, until) if user.is_authenticated else None
+    if span is not None and span[0] > span[1]:
+        return []
     if span is None:
         return []
     latest = span[1]
     follows, mutes = _stances(user)
-    less, not_seed = _signals(user)
-    seeds = {pk: seed for pk, seed in _seeds(user).items() if pk not in not_seed}
+    less = _less(user)
+    seeds = {pk: seed for pk, seed in _seeds(user).items() if pk not in less}
     # id → (points, last listed on, organisation, submitting member) of every paper in the window.
     papers = {
         row[0]: row[1:]
@@ -254,6 +258,8 @@ def ranked_candidates(user, *, since: dt.date | None = None) -> list[tuple[int, 
             despite = f"Shown although you mute “{name}”: you follow {because}"
         points, day, *_ = papers[paper_id]
         relevance = sum(reason.weight for reason in found) - penalty[paper_id]
+        if relevance <= 0:  # "less like this" outweighs every reason it has
+            continue
         age_days = (latest - day).days
         score = (relevance + POINTS_WEIGHT * math.log10(1 + max(points, 0))) * 0.5 ** (age_days / half_life)
         ranked.append((paper_id, score, found, despite, points, day))
@@ -271,9 +277,9 @@ def feed_page(
     return FeedPage(items, number, per_page, has_next=len(ranked) > start + per_page, params=params or QueryDict())
 
 
-def top_items(user, *, since: dt.date, limit: int) -> list[FeedItem]:
-    """The member's best `limit` papers listed since `since` (the digest and the private feed)."""
-    return _items(user, ranked_candidates(user, since=since)[:limit])
+def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int) -> list[FeedItem]:
+    """The member's best `limit` papers listed from `since` to `until` (the digest and the private feed)."""
+    return _items(user, ranked_candidates(user, since=since, until=until)[:limit])
 
 
 def show_less(user, paper: Paper) -> None:
@@ -309,7 +315,7 @@ _LABELS = {
 def _stances(user) -> tuple[dict[str, dict[int, _Followed]], dict[str, dict[int, str]]]:
     """What the member follows ({target: {id: _Followed}}) and mutes ({target: {id: name}}): one query.
 
-    Deleted and deactivated members are left out: they do nothing any more.
+    Follows of deleted and deactivated members are left out: they do nothing any more.
     """
     follows: dict[str, dict[int, _Followed]] = {target: {} for target in Target.values}
     mutes: dict[str, dict[int, str]] = {target: {} for target in Target.values}
@@ -317,8 +323,8 @@ def _stances(user) -> tuple[dict[str, dict[int, _Followed]], dict[str, dict[int,
     for row in rows:
         obj = row.target_object
         if row.target == Target.MEMBER:
-            if obj.is_deleted or not obj.is_active:
-                continue
+            if row.mode == Follow.Mode.FOLLOW and (obj.is_deleted or not obj.is_active):
+                continue  # a member who left does nothing any more; a mute of them still hides what they submitted
             name, url = f"@{obj.username}", cached_reverse("papers:profile", obj.username)
         else:
             name, url = obj.name, obj.get_absolute_url()
@@ -329,13 +335,20 @@ def _stances(user) -> tuple[dict[str, dict[int, _Followed]], dict[str, dict[int,
     return follows, mutes
 
 
-def _signals(user) -> tuple[set[int], set[int]]:
-    """The papers the member asked to see less like, and the ones not to use as seeds: one query."""
-    less: set[int] = set()
-    not_seed: set[int] = set()
-    for paper_id, kind in FeedSignal.objects.filter(user=user).values_list("paper_id", "kind"):
-        (less if kind == FeedSignal.Kind.LESS_LIKE_THIS else not_seed).add(paper_id)
-    return less, not_seed
+def _less(user) -> set[int]:
+    """The papers the member asked to see less like: one query."""
+    return set(
+        FeedSignal.objects.filter(user=user, kind=FeedSignal.Kind.LESS_LIKE_THIS).values_list("paper_id", flat=True)
+    )
+
+
+def _seed_sources(user) -> tuple[QuerySet[PaperVote], QuerySet[SavedPaper]]:
+    """The member's upvotes and saves that seed their feed: all but those of papers marked "not a seed"."""
+    not_seed = FeedSignal.objects.filter(user=user, kind=FeedSignal.Kind.NOT_A_SEED, paper=OuterRef("paper"))
+    return (
+        PaperVote.objects.filter(user=user).exclude(Exists(not_seed)),
+        SavedPaper.objects.filter(user=user).exclude(Exists(not_seed)),
+    )
 
 
 def _seeds(user) -> dict[int, tuple[str, str, str]]:
@@ -344,8 +357,9 @@ def _seeds(user) -> dict[int, tuple[str, str, str]]:
     One query; a paper both saved and upvoted says "saved".
     """
     columns = ("paper_id", "paper__title", "paper__arxiv_id", "created_at", "how")
-    votes = PaperVote.objects.filter(user=user).annotate(how=Value("upvoted", CharField())).values_list(*columns)
-    saves = SavedPaper.objects.filter(user=user).annotate(how=Value("saved", CharField())).values_list(*columns)
+    votes, saves = _seed_sources(user)
+    votes = votes.annotate(how=Value("upvoted", CharField())).values_list(*columns)
+    saves = saves.annotate(how=Value("saved", CharField())).values_list(*columns)
     seeds: dict[int, tuple[str, str, str]] = {}
     for paper_id, title, arxiv_id, _created, how in votes.union(saves, all=True).order_by("-created_at")[
         : 2 * MAX_SEEDS

@@ -74,6 +74,14 @@ def test_a_daily_digest_goes_out_from_the_hour_with_the_day_before(subscriber, m
     assert delivery.sent_at is not None
 
 
+def test_papers_listed_after_the_period_never_crowd_out_the_periods_own(subscriber, mailoutbox):
+    by_hopper("Yesterday's paper", TUESDAY)
+    for n in range(60):  # today's papers rank first in the live feed (no age yet)
+        by_hopper(f"Today's paper {n}", WEDNESDAY, hf_upvotes=100)
+    assert results(digests.send_digests(at(WEDNESDAY, 7))) == [("ada", "sent", 1)]
+    assert "Yesterday's paper" in mailoutbox[0].body and "Today's paper" not in mailoutbox[0].body
+
+
 def test_the_task_run_twice_in_a_period_sends_one_email(subscriber, mailoutbox):
     by_hopper("A paper", TUESDAY)
     digests.send_digests(at(WEDNESDAY, 7))

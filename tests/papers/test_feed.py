@@ -202,14 +202,23 @@ def test_age_decays_with_the_members_half_life(member):
 
 
 def test_the_window_ends_on_the_latest_listing_day_not_today(member, settings):
-    settings.FEED_WINDOW_DAYS = 30
+    settings.FEED_WINDOW_DAYS = 30  # the latest listing day and the 29 before it
     follow(member, make_topic("vision"))
-    inside = make_paper(topics=("vision",), listed_on=LATEST - dt.timedelta(days=30))
-    make_paper(topics=("vision",), listed_on=LATEST - dt.timedelta(days=31))
+    inside = make_paper(topics=("vision",), listed_on=LATEST - dt.timedelta(days=29))
+    make_paper(topics=("vision",), listed_on=LATEST - dt.timedelta(days=30))
     latest = make_paper(topics=("vision",))
     assert set(ranked(member)) == {inside.pk, latest.pk}
     settings.FEED_WINDOW_DAYS = 7
     assert set(ranked(member)) == {latest.pk}
+
+
+def test_until_ends_the_window_earlier_and_ages_count_from_it(member):
+    follow(member, make_topic("vision"))
+    before = make_paper(topics=("vision",), listed_on=LATEST - dt.timedelta(days=2), hf_upvotes=1)
+    make_paper(topics=("vision",), hf_upvotes=1)  # listed after `until`
+    found = feed.ranked_candidates(member, until=LATEST - dt.timedelta(days=2))
+    assert [(paper_id, round(score, 6)) for paper_id, score, *_ in found] == [(before.pk, round(1 + 0.5 * 0.30103, 6))]
+    assert feed.ranked_candidates(member, since=LATEST, until=LATEST - dt.timedelta(days=1)) == []
 
 
 def test_since_narrows_the_window(member):
