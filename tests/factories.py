@@ -46,7 +46,7 @@ def make_paper(
     **fields,
 ) -> Paper:
     n = next(_ids)
-    arxiv_id = arxiv_id or f"2608.{n:05d}"
+    arxiv_id = arxiv_id or f"2612.{n:05d}"  # a month the recorded archive (tests/fixtures/hf) never reaches
     fields.setdefault("abstract", f"An abstract about paper number {n}.")
     fields.setdefault("published_at", dt.datetime(2026, 8, 15, tzinfo=dt.UTC))
     paper = Paper(
