@@ -175,7 +175,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "papers.tasks.send_digests",
         "schedule": crontab(minute=0),
     },
-    # Every seed's similar papers (also refreshed after each sync that changes papers).
+    # Every seed's similar papers, with the papers that syncs and submissions added to the feed's window.
     "refresh-similarities": {
         "task": "papers.tasks.refresh_similarities",
         "schedule": crontab(minute=30),

@@ -223,10 +223,9 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
             Submission.objects.create(paper=paper, user=user)
             Paper.objects.filter(pk=paper.pk).refresh_search_vectors()
             transaction.on_commit(bump_pages_version)
-            from .tasks import notify_new_papers, refresh_similarities
+            from .tasks import notify_new_papers
 
             notify_new_papers.delay_on_commit([paper.pk])  # the followers of its authors hear of it
-            refresh_similarities.delay_on_commit()  # a new paper in the feed's window
     except IntegrityError:
         existing = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
         if existing is None:

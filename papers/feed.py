@@ -285,9 +285,9 @@ def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int)
 def show_less(user, paper: Paper) -> None:
     """ "Less like this": the paper never shows again and its neighbours lose score. Idempotent."""
     if record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
-        from .tasks import refresh_similarities
+        from .similarity import refresh_new_seed
 
-        refresh_similarities.delay_on_commit(paper.pk)  # its neighbours are what loses score
+        refresh_new_seed(paper.pk)  # its neighbours are what loses score
 
 
 def stop_seeding(user, paper: Paper) -> None:

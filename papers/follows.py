@@ -331,21 +331,15 @@ def save_paper(user: User, paper: Paper) -> bool:
     """Save `paper` for later; True if it was not saved before. Idempotent."""
     with transaction.atomic():
         created = record_vote(SavedPaper, user=user, paper=paper)
-        _refresh_similarities_on_commit(paper)
+        if created:
+            from .similarity import refresh_new_seed
+
+            refresh_new_seed(paper.pk)  # a seed of the member's feed
     return created
 
 
 def unsave_paper(user: User, paper: Paper) -> None:
-    with transaction.atomic():
-        SavedPaper.objects.filter(user=user, paper=paper).delete()
-        _refresh_similarities_on_commit(paper)
-
-
-def _refresh_similarities_on_commit(paper: Paper) -> None:
-    """A saved paper is a seed of its member's feed: its neighbours are recomputed after the commit."""
-    from .tasks import refresh_similarities
-
-    refresh_similarities.delay_on_commit(paper.pk)
+    SavedPaper.objects.filter(user=user, paper=paper).delete()
 
 
 def is_saved(user: User, paper: Paper) -> bool:

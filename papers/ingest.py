@@ -660,10 +660,7 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         for chunk in _chunks(result.changed_topic_ids):
             Topic.objects.filter(pk__in=chunk).refresh_paper_counts()
         if result.changed_paper_ids or result.total.listings.created or result.total.listings.updated:
-            from papers.tasks import refresh_similarities
-
             transaction.on_commit(bump_pages_version)
-            refresh_similarities.delay_on_commit()  # the window of the personal feed changed
         if result.created_paper_ids:
             from papers.tasks import notify_new_papers
 

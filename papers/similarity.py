@@ -110,6 +110,19 @@ class Space:
         return found
 
 
+def refresh_new_seed(paper_id: int) -> None:
+    """Once the transaction commits, compute the neighbours of a paper that has just become a seed (an upvote, a
+    save, a "less like this"), unless it has them already: the hourly refresh of every seed keeps those fresh."""
+
+    def queue() -> None:
+        if not PaperSimilarity.objects.filter(paper_id=paper_id).exists():
+            from .tasks import refresh_similarities
+
+            refresh_similarities.delay(paper_id)
+
+    transaction.on_commit(queue)
+
+
 def refresh(seed_ids: Iterable[int] | None = None) -> int:
     """Store the nearest papers of the given seeds, or of every seed (forgetting papers no longer seeds).
 

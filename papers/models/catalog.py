@@ -353,9 +353,9 @@ class Paper(models.Model):
             try:
                 with transaction.atomic():
                     self.votes.create(user=user)
-                from ..tasks import refresh_similarities  # a new seed of the member's feed
+                from ..similarity import refresh_new_seed
 
-                refresh_similarities.delay_on_commit(self.pk)
+                refresh_new_seed(self.pk)  # a seed of the member's feed
             except IntegrityError:
                 pass
             locked.recount_upvotes()

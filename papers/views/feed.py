@@ -25,7 +25,7 @@ from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
 from . import HtmxHttpRequest
-from .discussion import login_first, safe_next
+from .discussion import forbidden, login_first, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
 # Feed items one page can hold: MAX_PAGE pages of PER_PAGE would be more than anyone loads.
@@ -83,7 +83,7 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return login_first(request, back)
     kind, target_id = request.POST.get("kind", ""), request.POST.get("target_id", "")
-    if kind not in engine.MUTABLE_KINDS or not target_id.isdigit():
+    if kind not in engine.MUTABLE_KINDS or not (target_id.isascii() and target_id.isdigit()):
         return HttpResponseBadRequest(
             "Say what to mute: a kind (topic, author, organization, member or similar) and an id."
         )
@@ -91,13 +91,13 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
         seed = get_object_or_404(Paper, pk=target_id)
         engine.stop_seeding(request.user, seed)
         return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.")
-    target = get_object_or_404(follows.TARGET_MODELS[kind][0], pk=target_id)
-    if kind == Follow.Target.MEMBER and (target.is_deleted or not target.is_active):
-        raise Http404("No such member.")
+    from .following import find_target  # not at the top: .following imports .listings, which imports this module
+
+    target = find_target(kind, target_id, field="pk")
     try:
         follows.mute(request.user, target)
     except PermissionDenied as error:
-        return HttpResponseBadRequest(str(error))
+        return forbidden(request, str(error))
     name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)
     return done(request, back, f"Muted {name}.")
 

@@ -45,12 +45,13 @@ UNDONE_MESSAGES = {
 }
 
 
-def find_target(kind: str, key: str) -> Model:
-    model, field = follows.TARGET_MODELS[kind]
+def find_target(kind: str, key: str, field: str = "") -> Model:
+    """The topic, author, organisation or (present) member whose URL key is `key`, or whose `field` is; else 404."""
+    model, key_field = follows.TARGET_MODELS[kind]
     queryset = model.objects.all()
     if kind == Follow.Target.MEMBER:
         queryset = User.objects.filter(deleted_at=None, is_active=True)
-    return get_object_or_404(queryset, **{field: key})
+    return get_object_or_404(queryset, **{field or key_field: key})
 
 
 @require_POST

@@ -350,6 +350,8 @@ def test_mute_this_reason_for_a_similar_reason_stops_using_the_seed(member_clien
         ({"kind": "paper", "target_id": "1"}, 400),
         ({"kind": "", "target_id": "1"}, 400),
         ({"kind": "topic", "target_id": "abc"}, 400),
+        ({"kind": "topic", "target_id": "²"}, 400),  # a digit to str.isdigit, not to int()
+        ({"kind": "similar", "target_id": "١٢"}, 400),
         ({"kind": "topic"}, 400),
     ],
 )
@@ -359,7 +361,9 @@ def test_mute_this_reason_checks_its_input(member_client, data, status):
 
 
 def test_members_cannot_mute_themselves(member_client, member):
-    assert member_client.post("/feed/mute/", {"kind": "member", "target_id": member.pk}).status_code == 400
+    # Refused as the follow buttons refuse it: 403 with the reason.
+    response = member_client.post("/feed/mute/", {"kind": "member", "target_id": member.pk})
+    assert response.status_code == 403 and "yourself" in response.text
     assert Follow.objects.count() == 0
 
 

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from papers import follows, tasks
+from papers import follows, similarity, tasks
 from papers.models import Paper, SavedPaper
 from tests.factories import make_paper, make_user
 
@@ -24,9 +24,9 @@ def paper():
 
 @pytest.fixture
 def refreshes(monkeypatch) -> list:
-    """The similarity refreshes queued (on commit), by paper id."""
+    """The seeds whose similarity refresh was asked for (it runs on commit, when they have no neighbours yet)."""
     queued: list = []
-    monkeypatch.setattr(tasks.refresh_similarities, "delay_on_commit", lambda *args: queued.append(args))
+    monkeypatch.setattr(similarity, "refresh_new_seed", lambda *args: queued.append(args))
     return queued
 
 
@@ -67,7 +67,7 @@ def test_unsaving_with_and_without_htmx(member_client, member, paper, htmx, refr
     follows.save_paper(member, paper)
     assert member_client.post(save_url(paper), {"action": "remove"}).status_code == 302
     assert saved_ids(member) == []
-    assert len(refreshes) == 4  # every save and unsave queues its refresh
+    assert refreshes == [(paper.pk,), (paper.pk,)]  # each save asks for its seed's refresh; unsaving asks nothing
 
 
 def test_a_form_without_action_toggles(member_client, member, paper, refreshes):
@@ -90,7 +90,7 @@ def test_the_database_allows_one_save_per_member_and_paper(member, paper):
         SavedPaper.objects.create(user=member, paper=paper)
 
 
-def test_the_refresh_is_queued_after_the_commit_and_runs(member, django_capture_on_commit_callbacks):
+def test_the_refresh_is_queued_after_the_commit_and_runs(member, django_capture_on_commit_callbacks, monkeypatch):
     seed = make_paper(title="Diffusion models for weather", abstract="Diffusion models forecast weather fields.")
     near = make_paper(title="Diffusion models for climate", abstract="Diffusion models forecast climate fields.")
     make_paper(title="Graph theory of proofs", abstract="Proof nets and combinatorics of graphs.")
@@ -100,6 +100,15 @@ def test_the_refresh_is_queued_after_the_commit_and_runs(member, django_capture_
     assert len(callbacks) == 1
     callbacks[0]()  # Celery runs eagerly in tests
     assert near.pk in set(seed.similarities.values_list("similar_id", flat=True))
+    follows.unsave_paper(member, seed)
+    queued = []
+    monkeypatch.setattr(tasks.refresh_similarities, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        follows.save_paper(member, seed)
+    assert queued == []  # saved again, but it has its neighbours: the hourly refresh keeps them
+    with django_capture_on_commit_callbacks() as callbacks:
+        follows.save_paper(member, seed)  # already saved
+    assert callbacks == []
 
 
 def test_an_anonymous_click_leads_to_login_and_back(client, paper):
@@ -272,12 +281,13 @@ def test_the_bibtex_export_runs_two_queries_whatever_the_number_of_papers(
         assert client.get("/saved/bibtex/").content.decode().count("@misc{") == 30
 
 
-def test_deleting_a_member_or_a_paper_removes_their_saves(member, paper):
+def test_deleting_a_member_or_a_paper_removes_their_saves(client, member, paper):
     follows.save_paper(member, paper)
     Paper.objects.filter(pk=paper.pk).delete()
     assert not SavedPaper.objects.exists()
     other = make_paper()
-    user = make_user()
+    user = make_user("leaving")
     follows.save_paper(user, other)
-    user.delete()
+    client.force_login(user)
+    assert client.post("/settings/delete/", {"confirm": "leaving"}).status_code == 302  # as the site deletes
     assert not SavedPaper.objects.exists()

@@ -10,8 +10,7 @@ from django.core.management import CommandError, call_command
 from papers import similarity, tasks
 from papers.feed import window
 from papers.models import FeedSignal, Paper, PaperSimilarity, PaperVote, SavedPaper
-from tests.conftest import HF_FIXTURES
-from tests.factories import derived_file, make_paper
+from tests.factories import make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -137,20 +136,24 @@ def test_an_upvote_queues_the_refresh_of_its_paper_once(rl_papers, member, djang
     assert callbacks == []
 
 
-def test_a_sync_that_changes_papers_queues_the_refresh_of_every_seed(
-    rl_papers, member, tmp_path, django_capture_on_commit_callbacks
+def test_beat_refreshes_every_seed_hourly(settings):
+    """New papers from a sync or a submission reach the seeds' neighbours with the hourly refresh."""
+    schedule = settings.CELERY_BEAT_SCHEDULE["refresh-similarities"]
+    assert schedule["task"] == "papers.tasks.refresh_similarities"
+    assert schedule["schedule"].minute == {30} and schedule["schedule"].hour == set(range(24))
+
+
+def test_a_second_upvote_of_a_seed_with_neighbours_queues_nothing(
+    rl_papers, member, other_member, django_capture_on_commit_callbacks, monkeypatch
 ):
-    seed = rl_papers[0]
-    PaperVote.objects.create(user=member, paper=seed)
-    day = seed.last_listed_on.isoformat()
-
-    def retitle(items):
-        items[0]["paper"]["title"] += " (revised)"
-
-    path = derived_file(tmp_path, HF_FIXTURES / f"daily_papers_{day}.json", retitle)
+    paper = rl_papers[0]
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_daily_papers", str(path), verbosity=0)
-    assert len(neighbours(seed)) == similarity.NEIGHBOURS
+        paper.upvote(member)
+    queued = []
+    monkeypatch.setattr(tasks.refresh_similarities, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        paper.upvote(other_member)
+    assert queued == []
 
 
 # Papers listed long after the recorded days, so that the window holds these papers alone.
