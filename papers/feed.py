@@ -24,6 +24,7 @@ import datetime as dt
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -119,9 +120,26 @@ class FeedItem:
 
 @dataclass
 class FeedPage(Page):
-    """A page of the feed: papers.paging.Page's shape, so the pager templates work with it."""
+    """A page of the feed, in papers.paging.Page's shape so that the pager templates work with it.
+
+    Plain links name pages by number. "Load more" (htmx) continues after the last paper shown instead (`after`), so
+    that papers taken out of the page since ("Less like this", a mute) neither hide nor repeat any other.
+    """
 
     params: QueryDict = field(default_factory=QueryDict, repr=False)
+    after: int | None = None  # the last paper shown so far
+    last_page: int = 1
+
+    @property
+    def more_query(self) -> str:
+        query = self.next_query
+        if self.after is None:
+            return query
+        return f"{query}{'&' if query != '?' else ''}after={self.after}"
+
+    @property
+    def last_query(self) -> str:
+        return self._query(self.last_page)
 
 
 @dataclass(frozen=True)
@@ -268,13 +286,43 @@ def ranked_candidates(
 
 
 def feed_page(
-    user, number: int = 1, per_page: int = PER_PAGE, since: dt.date | None = None, params: QueryDict | None = None
+    user,
+    number: int = 1,
+    per_page: int = PER_PAGE,
+    since: dt.date | None = None,
+    params: QueryDict | None = None,
+    after: int | None = None,
 ) -> FeedPage:
-    """Page `number` of the member's feed; `params` (the request's GET) builds the links to other pages."""
+    """Page `number` of the member's feed, or the `per_page` papers ranked after paper `after` while it is in the
+    feed; `params` (the request's GET) builds the links to other pages."""
     ranked = ranked_candidates(user, since=since)
     start = (number - 1) * per_page
-    items = _items(user, ranked[start : start + per_page])
-    return FeedPage(items, number, per_page, has_next=len(ranked) > start + per_page, params=params or QueryDict())
+    if after is not None:
+        start = next((position + 1 for position, row in enumerate(ranked) if row[0] == after), start)
+    rows = ranked[start : start + per_page]
+    links = (params or QueryDict()).copy()
+    links.pop("after", None)
+    return FeedPage(
+        _items(user, rows),
+        number,
+        per_page,
+        has_next=len(ranked) > start + per_page,
+        params=links,
+        after=rows[-1][0] if rows else None,
+        last_page=max(1, math.ceil(len(ranked) / per_page)),
+    )
+
+
+def continuation(user, shown: Sequence[int], per_page: int = PER_PAGE) -> tuple[list[int], FeedPage]:
+    """After a change made on a page that shows the papers `shown`: those that left the feed, and the "Load more"
+    that continues after the last of those that stay."""
+    position = {row[0]: place for place, row in enumerate(ranked_candidates(user))}
+    gone = [paper_id for paper_id in shown if paper_id not in position]
+    staying = sorted((paper_id for paper_id in shown if paper_id in position), key=position.__getitem__)
+    start = position[staying[-1]] + 1 if staying else 0
+    number = math.ceil(len(staying) / per_page)  # the pages the member has loaded, as far as numbers go
+    more = FeedPage([], number, per_page, has_next=len(position) > start, after=staying[-1] if staying else None)
+    return gone, more
 
 
 def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int) -> list[FeedItem]:

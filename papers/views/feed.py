@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -38,12 +38,15 @@ def feed(request: HtmxHttpRequest) -> HttpResponse:
     return render_feed(request)
 
 
-def render_feed(request: HtmxHttpRequest) -> HttpResponse:
-    """The member's feed page, or for htmx ("Load more") only its papers and the next "Load more"."""
+def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None) -> HttpResponse:
+    """The member's feed page, or for htmx ("Load more") only its papers and the next "Load more".
+
+    A page number past the end (the papers of a last page muted away) redirects to the last page there is.
+    """
     number = page_number(request)
-    page = engine.feed_page(request.user, number, params=request.GET)
+    page = engine.feed_page(request.user, number, params=request.GET, after=paper_id(request.GET.get("after", "")))
     if number > 1 and not page.items:
-        raise Http404("The feed has no page that far.")
+        return redirect(request.path + page.last_query)
     context = {
         "page": page,
         "nav": "feed",
@@ -53,7 +56,9 @@ def render_feed(request: HtmxHttpRequest) -> HttpResponse:
     }
     if not page.items:  # never an empty page: the invitation to follow something, and trending papers
         trending = list(Paper.objects.trending().for_rows()[:TRENDING_ON_EMPTY_FEED])
-        context |= {"cold_start": not engine.follows_anything(request.user), "trending": trending}
+        if follows_something is None:
+            follows_something = engine.follows_anything(request.user)
+        context |= {"cold_start": not follows_something, "trending": trending}
         mark_upvoted(with_rows(trending), request.user)
     template = "papers/feed.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -106,9 +111,9 @@ def done(request: HtmxHttpRequest, back: str, message: str) -> HttpResponse:
     """Back to the feed with `message`; for htmx, the message in the live region, and every paper of the page
     (the `shown` ids its items send along) that the change takes out of the feed removed at once."""
     if request.htmx:
-        shown = shown_ids(request)
-        still = {paper_id for paper_id, *_ in engine.ranked_candidates(request.user)} if shown else set()
-        context = {"message": message, "gone": [paper_id for paper_id in shown if paper_id not in still]}
+        context = {"message": message}
+        if shown := shown_ids(request):
+            context["gone"], context["page"] = engine.continuation(request.user, shown)
         return TemplateResponse(request, "papers/includes/feed_done.html", context)
     messages.success(request, message)
     return redirect(back)
@@ -116,6 +121,10 @@ def done(request: HtmxHttpRequest, back: str, message: str) -> HttpResponse:
 
 def shown_ids(request: HtmxHttpRequest) -> list[int]:
     """The papers on the member's page, as its feed items send them (`shown`), at most MAX_SHOWN."""
-    values = request.POST.getlist("shown")[:MAX_SHOWN]
-    ids = (int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 12)
-    return list(dict.fromkeys(ids))
+    ids = (paper_id(value) for value in request.POST.getlist("shown")[:MAX_SHOWN])
+    return list(dict.fromkeys(pk for pk in ids if pk is not None))
+
+
+def paper_id(value: str) -> int | None:
+    """A paper id sent by the page, or None for anything else."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None

@@ -53,7 +53,7 @@ def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | 
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The personal feed for members who follow something (or upvoted or saved a paper); the latest day otherwise."""
     if follows_anything(request.user):
-        return render_feed(request)
+        return render_feed(request, follows_something=True)
     return render_latest_day(request)
 
 

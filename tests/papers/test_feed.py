@@ -169,17 +169,20 @@ def test_stronger_reasons_rank_first_and_points_count_a_little(member):
     assert order(member) == [by_author.pk, topic_only.pk]
 
 
-def test_ties_go_to_more_points_then_to_the_newer_listing(member):
-    # Same score on different days needs a decay of zero: day gaps of zero age only at the latest day,
-    # so compare papers of the latest day with equal relevance and points, then with more points.
-    topic = make_topic("vision")
-    follow(member, topic)
-    older = make_paper(topics=("vision",), listed_on=LATEST - dt.timedelta(days=1))
-    first = make_paper(topics=("vision",))
-    second = make_paper(topics=("vision",))
-    ranking = order(member)
-    assert ranking[:2] == [second.pk, first.pk]  # equal score and points: the larger id (added later) first
-    assert ranking[-1] == older.pk
+def test_ties_go_to_more_points_then_to_the_newer_listing_then_to_the_later_id(member):
+    follow(member, make_topic("vision"))
+    follow(member, make_topic("robots"))
+    # Scores of exactly 1.0 each, the member's half-life being 4 days:
+    quiet = make_paper(topics=("vision",))  # 1.0 + 0.5 × log10(1)
+    seed = make_paper(title="Seed", listed_on=LATEST - dt.timedelta(days=60))
+    seed.upvote(member)
+    voted = make_paper(hf_upvotes=9)  # 2.0 × 0.25 similarity + 0.5 × log10(10)
+    PaperSimilarity.objects.create(paper=seed, similar=voted, score=0.25)
+    older = make_paper(topics=("vision", "robots"), listed_on=LATEST - dt.timedelta(days=4))  # 2.0 × 0.5 ^ (4 / 4)
+    later = make_paper(topics=("vision",))  # as `quiet`, added after it
+    found = feed.ranked_candidates(member)
+    assert {round(score, 9) for _pk, score, *_ in found} == {1.0}
+    assert [pk for pk, *_ in found] == [voted.pk, later.pk, quiet.pk, older.pk]
 
 
 def test_age_decays_with_the_members_half_life(member):
@@ -328,9 +331,22 @@ def test_similarity_never_overrides_a_mute(member):
     assert ranked(member) == {}
 
 
-def test_deleted_members_are_no_reason(member, bob):
+def test_members_who_left_are_no_reason(member, bob):
+    carol = make_user("carol")
     follow(member, bob)
-    make_paper().upvote(bob)
+    follow(member, carol)
+    make_comment(make_paper(), bob)
+    Submission.objects.create(paper=make_paper(), user=carol)
+    assert len(ranked(member)) == 2
+    bob.anonymize()  # deleted
+    User.objects.filter(pk=carol.pk).update(is_active=False)  # deactivated
+    assert ranked(member) == {}
+
+
+def test_a_mute_of_a_member_who_left_still_hides_what_they_submitted(member, bob):
+    follow(member, make_topic("vision"))
+    mute(member, bob)
+    Submission.objects.create(paper=make_paper(topics=("vision",)), user=bob)
     bob.anonymize()
     assert ranked(member) == {}
 

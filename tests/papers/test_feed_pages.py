@@ -148,7 +148,9 @@ def test_the_recency_choice_changes_the_order_from_the_next_request(member_clien
 
 def test_without_javascript_load_more_is_a_link_to_the_next_page(member_client, vision):
     first = member_client.get("/feed/")
-    assert re.search(r'<a rel="next" class="button" href="\?page=2" data-hx-get="\?page=2"', first.text)
+    last_shown = first.context["page"].items[-1].paper.pk
+    link = rf'<a rel="next" class="button" href="\?page=2" data-hx-get="\?page=2&amp;after={last_shown}"'
+    assert re.search(link, first.text)
     assert 'rel="prev"' not in first.text
     second = member_client.get("/feed/?page=2")
     assert second.status_code == 200
@@ -170,9 +172,47 @@ def test_with_htmx_load_more_appends_only_the_items_and_the_next_load_more(membe
     assert response["Vary"].count("HX-Request") == 1
 
 
-def test_pages_past_the_end_are_not_found(member_client, vision):
-    assert member_client.get("/feed/?page=3").status_code == 404
-    assert member_client.get("/feed/?page=x").status_code == 404
+def test_with_htmx_load_more_continues_after_the_last_paper_shown(member_client, member, vision, htmx):
+    first = member_client.get("/feed/").context["page"]
+    hidden = first.items[3].paper
+    member_client.post(less_url(hidden))  # the page keeps 29 papers; page 2 by number would skip one
+    response = member_client.get(f"/feed/?page=2&after={first.after}", headers=htmx)
+    assert item_titles(response) == [f"Vision paper {n:02d}" for n in range(4, -1, -1)]
+    assert "after=" not in response.context["page"].next_query  # plain links stay page numbers
+    # An `after` no longer in the feed (or nonsense) falls back to the page number.
+    assert len(item_titles(member_client.get(f"/feed/?page=2&after={hidden.pk}", headers=htmx))) == 4
+    assert len(item_titles(member_client.get("/feed/?page=2&after=x²", headers=htmx))) == 4
+
+
+def test_with_htmx_a_change_sends_the_load_more_that_continues_after_the_papers_that_stay(
+    member_client, member, vision, htmx
+):
+    shown = [item.paper for item in member_client.get("/feed/").context["page"].items]
+    data = {"shown": [paper.pk for paper in shown]}
+    text = member_client.post(less_url(shown[-1]), data, headers=htmx).text
+    assert re.search(rf'<div id="feed-item-{shown[-1].pk}" data-hx-swap-oob="delete">', text)
+    more = re.search(r'<nav id="feed-more"[^>]*data-hx-swap-oob="true">.*?</nav>', text, re.S)[0]
+    assert f'data-hx-get="?page=2&amp;after={shown[-2].pk}"' in more and "Load more" in more
+    # Everything on the page muted away: "Load more" starts from the top of what is left.
+    for n in range(3):
+        make_paper(title=f"Robot paper {n}", topics=("robots",), listed_on=LATEST)
+    follow(member, make_topic("robots"))
+    data = {"kind": "topic", "target_id": vision.pk, "shown": [paper.pk for paper in shown[:-1]]}
+    text = member_client.post("/feed/mute/", data, headers=htmx).text
+    assert text.count('data-hx-swap-oob="delete"') == 29
+    assert 'data-hx-get="?"' in text
+
+
+def test_a_page_past_the_end_goes_to_the_last_page(member_client, member, vision):
+    response = member_client.get("/feed/?page=3")
+    assert (response.status_code, response["Location"]) == (302, "/feed/?page=2")
+    for paper in Paper.objects.filter(title__in=[f"Vision paper {n:02d}" for n in range(5)]):
+        member_client.post(less_url(paper))  # page 2 muted away, as after "Less like this" on its last papers
+    response = member_client.get("/feed/?page=2")
+    assert (response.status_code, response["Location"]) == (302, "/feed/?")
+
+
+def test_pages_that_are_no_numbers_are_not_found(member_client, vision):
     assert member_client.get("/feed/?page=0").status_code == 404
 
 
