@@ -53,6 +53,7 @@ def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None)
         "window_days": settings.FEED_WINDOW_DAYS,
         "next": request.get_full_path(),  # where every form of the page comes back to
         "mute_url": reverse("papers:feed-mute"),
+        "private_feed_url": reverse("papers:private-feed", args=[request.user.feed_token]),
     }
     if not page.items:  # never an empty page: the invitation to follow something, and trending papers
         trending = list(Paper.objects.trending().for_rows()[:TRENDING_ON_EMPTY_FEED])

@@ -72,7 +72,7 @@ def vision(member):
 # The page
 
 
-def test_the_feed_lists_papers_as_rows_with_why_and_both_controls(member_client, vision):
+def test_the_feed_lists_papers_as_rows_with_why_and_both_controls(member_client, member, vision):
     response = member_client.get("/feed/")
     assert response.status_code == 200
     assert response["Vary"].count("HX-Request") == 1
@@ -87,6 +87,8 @@ def test_the_feed_lists_papers_as_rows_with_why_and_both_controls(member_client,
     assert 'action="/feed/mute/"' in text
     assert re.search(rf'name="kind" value="topic">\s*<input type="hidden" name="target_id" value="{vision.pk}">', text)
     assert '<a href="/feed/" aria-current="page">For you</a>' in text
+    # For feed readers that discover feeds:
+    assert f'title="Your feed (private)" href="/feeds/{member.feed_token}/">' in text
     assert '<a href="/papers/">All papers</a>' in text
 
 
