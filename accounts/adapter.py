@@ -12,6 +12,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib.auth.hashers import make_password
 from django.core.validators import MaxLengthValidator, MinLengthValidator, RegexValidator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 USERNAME_MIN_LENGTH = 3
@@ -57,6 +58,16 @@ class AccountAdapter(DefaultAccountAdapter):
         # Django's check (via allauth) keeps `next` on this host; also refuse relative paths such
         # as "%2F%2Fevil.com", which only ever come from someone crafting a link.
         return bool(url) and url.startswith(("/", "http://", "https://")) and super().is_safe_url(url)
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # allauth asks here only when no safe `next` came with the request (a `next` wins, see
+        # allauth.account.utils.get_login_redirect_url). A member who has not been through the
+        # welcome page yet goes there: with mandatory verification, the first login comes after
+        # sign-up, so ACCOUNT_SIGNUP_REDIRECT_URL never applies. Until they skip or submit that
+        # page, which sets `onboarded_at` (papers.follows.finish_onboarding).
+        if request.user.onboarded_at is None:
+            return reverse("papers:welcome")  # by name: accounts never imports papers
+        return super().get_login_redirect_url(request)
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         # A deleted member never logs in again, even if an administrator reactivated the row.

@@ -15,6 +15,19 @@ class ArxivIdConverter:
         return value
 
 
+class KeyConverter:
+    """A path segment like `<str:…>`, without NUL characters (U+0000), which PostgreSQL text refuses:
+    a key with one matches no URL (404) instead of failing in the query (500)."""
+
+    regex = r"[^/\x00]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 class DateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 

@@ -31,7 +31,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -93,6 +93,11 @@ def due_period(frequency: str, now: dt.datetime) -> Period | None:
     return None
 
 
+def digest_addresses() -> QuerySet[EmailAddress]:
+    """The addresses digests go to: primary and verified."""
+    return EmailAddress.objects.filter(primary=True, verified=True)
+
+
 def due_members(now: dt.datetime) -> QuerySet[User]:
     """Members owed a digest at `now`: digest on, active, a verified primary address, no row for the period.
 
@@ -107,7 +112,7 @@ def due_members(now: dt.datetime) -> QuerySet[User]:
             owed |= Q(digest=frequency) & ~Exists(recorded)
     if not owed:
         return User.objects.none()
-    verified = EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=True).values("email")
+    verified = digest_addresses().filter(user=OuterRef("pk")).values("email")
     return (
         User.objects.filter(owed, is_active=True, deleted_at=None)
         .annotate(digest_email=Subquery(verified[:1]))
@@ -118,14 +123,18 @@ def due_members(now: dt.datetime) -> QuerySet[User]:
 
 def address(member: User) -> str | None:
     """Where the member's digests go: their verified primary address, if they have one."""
-    found = EmailAddress.objects.filter(user=member, primary=True, verified=True).values_list("email", flat=True)
-    return found.first()
+    return digest_addresses().filter(user=member).values_list("email", flat=True).first()
 
 
 def digest_since(member: User, period: Period) -> dt.date:
-    """From the end of the last digest the member got, else the period start; at most a week before it."""
-    last = member.digests.exclude(sent_at=None).order_by("-period_start", "-pk").first()
-    since = Period(last.frequency, last.period_start).end if last else period.start
+    """From the end of the last digest the member got, else the period start; at most a week before it.
+
+    "Last" is the latest end, not the latest start: after a switch from daily to weekly, the week's digest
+    starts before the last daily one but ends after it. Within one frequency the latest start ends last,
+    so one grouped query gives at most a row per frequency.
+    """
+    latest = member.digests.exclude(sent_at=None).order_by().values("frequency").annotate(start=Max("period_start"))
+    since = max((Period(row["frequency"], row["start"]).end for row in latest), default=period.start)
     return max(since, period.start - MAX_CATCH_UP)
 
 

@@ -246,7 +246,8 @@ def delete_account(user: User) -> None:
     """Remove a member's personal data and presence, keeping their comments' places as "[deleted]".
 
     Their votes and flags go and every count they touched is recounted; their comments
-    lose their text; then the account is anonymised, which ends all of its sessions.
+    lose their text; their follows and mutes (and other members' follows and mutes of them),
+    saved papers and feed signals go; then the account is anonymised, which ends all of its sessions.
     """
     with transaction.atomic():
         voted_papers = list(user.paper_votes.values_list("paper_id", flat=True))
@@ -259,6 +260,10 @@ def delete_account(user: User) -> None:
         user.comment_votes.all().delete()
         user.flags.all().delete()
         user.notifications.all().delete()
+        user.follows.all().delete()
+        user.followers.all().delete()  # others' follows and mutes of this member: "[deleted]" they could not undo
+        user.saved_papers.all().delete()
+        user.feed_signals.all().delete()
         Comment.objects.filter(author=user, deleted_at=None).update(deleted_at=timezone.now(), body="", body_html="")
         for comment in Comment.objects.filter(pk__in={*voted_comments, *flagged_comments}).order_by("pk"):
             comment.refresh_scores()

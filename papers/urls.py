@@ -7,6 +7,7 @@ from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
 register_converter(converters.DateConverter, "date")
+register_converter(converters.KeyConverter, "key")
 register_converter(converters.IsoWeekConverter, "week")
 register_converter(converters.MonthConverter, "month")
 
@@ -15,7 +16,7 @@ def following_paths(prefix: str, kind: str) -> list:
     """POST toggles `<prefix>/<key>/follow/` and `…/mute/`, named `follow-<kind>` and `mute-<kind>`."""
     return [
         path(
-            f"{prefix}/<str:key>/{mode}/", following.follow_toggle, {"kind": kind, "mode": mode}, name=f"{mode}-{kind}"
+            f"{prefix}/<key:key>/{mode}/", following.follow_toggle, {"kind": kind, "mode": mode}, name=f"{mode}-{kind}"
         )
         for mode in ("follow", "mute")
     ]
@@ -44,22 +45,22 @@ urlpatterns = [
     path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/upvote/", discussion.comment_upvote, name="comment-upvote"),
     path("papers/<arxiv:arxiv_id>/comments/<int:comment_id>/flag/", discussion.comment_flag, name="comment-flag"),
     path("comments/preview/", discussion.comment_preview, name="comment-preview"),
-    path("users/<str:username>/", people.profile, name="profile"),
+    path("users/<key:username>/", people.profile, name="profile"),
     path("settings/", people.settings_view, name="settings"),
     path("settings/delete/", people.delete_account, name="delete-account"),
     path("settings/feed-token/", people.regenerate_feed_token, name="regenerate-feed-token"),
     # Per member and secret: never behind cache_anonymous_page (the feed sets no-store itself).
-    path("feeds/<str:token>/", feeds.PrivateFeed(), name="private-feed"),
+    path("feeds/<slug:token>/", feeds.PrivateFeed(), name="private-feed"),
     path("notifications/", people.notifications, name="notifications"),
     path("notifications/<int:notification_id>/read/", people.notification_read, name="notification-read"),
     path("notifications/read-all/", people.notifications_read_all, name="notifications-read-all"),
-    path("unsubscribe/<str:token>/", people.unsubscribe, name="unsubscribe"),
-    path("authors/<str:slug>/", views.author_detail, name="author"),
-    path("authors/<str:slug>/feed/", cache_anonymous_page(feeds.AuthorFeed()), name="author-feed"),
-    path("orgs/<str:handle>/", views.organization_detail, name="organization"),
-    path("orgs/<str:handle>/feed/", cache_anonymous_page(feeds.OrganizationFeed()), name="organization-feed"),
-    path("topics/<str:slug>/", views.topic_detail, name="topic"),
-    path("topics/<str:slug>/feed/", cache_anonymous_page(feeds.TopicFeed()), name="topic-feed"),
+    path("unsubscribe/<key:token>/", people.unsubscribe, name="unsubscribe"),
+    path("authors/<key:slug>/", views.author_detail, name="author"),
+    path("authors/<key:slug>/feed/", cache_anonymous_page(feeds.AuthorFeed()), name="author-feed"),
+    path("orgs/<key:handle>/", views.organization_detail, name="organization"),
+    path("orgs/<key:handle>/feed/", cache_anonymous_page(feeds.OrganizationFeed()), name="organization-feed"),
+    path("topics/<key:slug>/", views.topic_detail, name="topic"),
+    path("topics/<key:slug>/feed/", cache_anonymous_page(feeds.TopicFeed()), name="topic-feed"),
     # follow-topic, mute-topic, follow-author, mute-author, follow-organization, mute-organization,
     # follow-member, mute-member: /topics/<slug>/follow/, /topics/<slug>/mute/ and so on.
     *following_paths("topics", "topic"),
@@ -95,15 +96,15 @@ urlpatterns = [
         {"action": "dismiss"},
         name="moderation-comment-dismiss",
     ),
-    path("moderation/members/<str:username>/", moderation.member_detail, name="moderation-member"),
+    path("moderation/members/<key:username>/", moderation.member_detail, name="moderation-member"),
     path(
-        "moderation/members/<str:username>/suspend/",
+        "moderation/members/<key:username>/suspend/",
         moderation.member_action,
         {"action": "suspend"},
         name="moderation-member-suspend",
     ),
     path(
-        "moderation/members/<str:username>/unsuspend/",
+        "moderation/members/<key:username>/unsuspend/",
         moderation.member_action,
         {"action": "unsuspend"},
         name="moderation-member-unsuspend",

@@ -52,3 +52,36 @@ def test_an_imported_item_with_a_nul_character_is_refused_by_name(tmp_path, hf_f
     with pytest.raises(CommandError, match=r"item 2 \(id [0-9.]+\): paper.ai_summary_model: contains a NUL"):
         call_command("import_daily_papers", str(path), verbosity=0)
     assert Paper.objects.count() == 0
+
+
+@pytest.mark.parametrize("url", ["/feeds/%00/", "/feeds/a%00b/"])
+def test_a_feed_token_with_a_nul_character_is_not_found(client, url):
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/topics/a%00/follow/", "/authors/a%00/mute/", "/orgs/%00/follow/", "/users/a%00/follow/"]
+)
+def test_following_a_key_with_a_nul_character_is_not_found(member_client, member, url):
+    response = member_client.post(url)
+    assert response.status_code == 404
+    assert not member.follows.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/users/a%00/",
+        "/authors/a%00/",
+        "/authors/a%00/feed/",
+        "/orgs/a%00/",
+        "/orgs/a%00/feed/",
+        "/topics/a%00/",
+        "/topics/a%00/feed/",
+        "/unsubscribe/a%00/",
+        "/moderation/members/a%00/",
+    ],
+)
+def test_pages_named_by_a_key_with_a_nul_character_are_not_found(client, moderator, url):
+    client.force_login(moderator)
+    assert client.get(url).status_code == 404

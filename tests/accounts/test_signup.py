@@ -3,6 +3,7 @@ email verification optional while developing and mandatory in production."""
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from accounts.models import User
 from tests.accounts.helpers import links_in, log_in, logged_in_user_id, sign_up
@@ -80,11 +81,46 @@ def test_with_mandatory_verification_login_is_refused_until_the_link_is_followed
     assert logged_in_user_id(client) is None
 
     client.post(link)
+    User.objects.filter(username="grace").update(onboarded_at=timezone.now())  # the welcome page: tested below
     accepted = log_in(client, "grace", "a long new passphrase")
 
     assert accepted.status_code == 302
     assert accepted["Location"] == "/"
     assert logged_in_user_id(client) == str(User.objects.get(username="grace").pk)
+
+
+def test_with_mandatory_verification_the_first_login_leads_to_the_welcome_page_once(client, db, settings, mailoutbox):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    sign_up(client)
+    [link] = links_in(mailoutbox[0])
+    client.post(link)
+
+    first = log_in(client, "grace", "a long new passphrase")
+
+    assert first.status_code == 302
+    assert first["Location"] == "/welcome/"  # ACCOUNT_SIGNUP_REDIRECT_URL never applied: sign-up did not log in
+    assert client.get(first["Location"]).status_code == 200
+    assert client.post("/welcome/", {"skip": "1"})["Location"] == "/"
+    assert User.objects.get(username="grace").onboarded_at is not None
+    client.post("/accounts/logout/")
+
+    second = log_in(client, "grace", "a long new passphrase")
+
+    assert second.status_code == 302
+    assert second["Location"] == "/"
+
+
+def test_a_next_address_wins_over_the_welcome_page(client, db, settings, mailoutbox):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    sign_up(client)
+    client.post(links_in(mailoutbox[0])[0])
+
+    response = log_in(client, "grace", "a long new passphrase", next="/papers/trending/")
+
+    assert response["Location"] == "/papers/trending/"
+    assert User.objects.get(username="grace").onboarded_at is None  # the welcome page still comes, next time
+    client.post("/accounts/logout/")
+    assert log_in(client, "grace", "a long new passphrase")["Location"] == "/welcome/"
 
 
 def test_a_forged_link_confirms_nothing(client, db, mailoutbox):

@@ -244,6 +244,24 @@ def test_days_without_a_digest_are_caught_up_for_a_week_at_most(subscriber, mail
     assert "Friday" in mailoutbox[0].body and "Nine days ago" not in mailoutbox[0].body
 
 
+def test_after_a_switch_from_daily_to_weekly_the_next_digest_starts_after_the_week(subscriber, mailoutbox):
+    last_monday = MONDAY - dt.timedelta(days=7)
+    DigestDelivery.objects.create(
+        user=subscriber,
+        frequency="daily",
+        period_start=last_monday + dt.timedelta(days=1),
+        sent_at=at(last_monday + dt.timedelta(days=2), 7),
+    )  # last Tuesday's digest; then weekly: last week's, which starts earlier but ends later
+    DigestDelivery.objects.create(user=subscriber, frequency="weekly", period_start=last_monday, sent_at=at(MONDAY, 7))
+    by_hopper("Already in the weekly digest", last_monday + dt.timedelta(days=3))
+    by_hopper("Fresh paper", MONDAY)
+
+    assert digests.digest_since(subscriber, digests.Period("daily", MONDAY)) == MONDAY
+    digests.send_digests(at(TUESDAY, 7))  # back to daily: Monday's digest
+    [email] = mailoutbox
+    assert "Fresh paper" in email.body and "Already in the weekly digest" not in email.body
+
+
 # --- Unsubscribing --------------------------------------------------------------------------------------------
 
 

@@ -1,11 +1,14 @@
 """Following an author means hearing of each new paper by them: once, after the import commits, not on re-imports."""
 
+import copy
+import json
+
 import pytest
 from django.core.management import call_command
 
 from papers.models import FeedSignal, Follow, Notification, Paper, Topic
 from papers.notices import notify_new_papers
-from tests.factories import make_author, make_paper, make_user
+from tests.factories import derived_file, item_by_id, make_author, make_paper, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -70,12 +73,28 @@ def test_reimporting_the_same_day_creates_no_notice(member, hf_fixture, django_c
     assert not any("notify_new_papers" in repr(callback) for callback in callbacks)
 
 
-def test_a_paper_already_known_from_an_earlier_day_is_not_new(member, hf_fixture, django_capture_on_commit_callbacks):
-    import_day(hf_fixture, django_capture_on_commit_callbacks, "2026-08-10")
+def test_a_paper_already_known_from_an_earlier_day_is_not_new(
+    member, hf_fixture, tmp_path, django_capture_on_commit_callbacks
+):
+    import_day(hf_fixture, django_capture_on_commit_callbacks, DAY)
     follow(member, make_author("Kejian Zhu"))
-    import_day(hf_fixture, django_capture_on_commit_callbacks, "2026-08-11")
-    created_by_second_day = Paper.objects.filter(first_listed_on="2026-08-11").values_list("arxiv_id", flat=True)
-    assert {arxiv_id for _, arxiv_id in new_paper_notices()} <= set(created_by_second_day)
+    known = copy.deepcopy(item_by_id(json.loads(hf_fixture(DAY).read_bytes()), "2608.03571"))  # by Kejian Zhu
+
+    def relist_the_known_paper_beside_a_new_one_by_the_followed_author(items):
+        new = items[0]
+        new["paper"]["authors"].insert(0, {"_id": "kejian-zhu-again", "name": "Kejian Zhu", "hidden": False})
+        known["paper"]["submittedOnDailyAt"] = new["paper"]["submittedOnDailyAt"]  # listed again, on 08-11
+        items[:] = [known, new]
+
+    second_day = derived_file(
+        tmp_path, hf_fixture("2026-08-11"), relist_the_known_paper_beside_a_new_one_by_the_followed_author
+    )
+    new_id = json.loads(second_day.read_bytes())[1]["paper"]["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_daily_papers", str(second_day), verbosity=0)
+
+    assert Paper.objects.get(arxiv_id="2608.03571").last_listed_on.isoformat() == "2026-08-11"  # re-listed
+    assert new_paper_notices() == {("ada", new_id)}  # not ("ada", "2608.03571"): known since 08-10
 
 
 def test_a_muted_coauthor_or_less_like_this_silences_the_notice(member, other_member):

@@ -135,6 +135,37 @@ def test_deleting_an_account_ends_every_session_and_keeps_comments_as_deleted(me
     assert Client().get("/users/ada/").status_code == 404
 
 
+def test_deleting_an_account_removes_follows_both_ways_saves_and_feed_signals(member, other_member):
+    from papers import follows
+    from papers.models import FeedSignal, Follow, SavedPaper
+    from tests.factories import make_topic
+
+    paper = make_paper()
+    follows.follow(member, make_topic("robots"))
+    follows.mute(member, other_member)
+    follows.save_paper(member, paper)
+    FeedSignal.objects.create(user=member, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS)
+    follows.follow(other_member, member)
+    follows.mute(make_user("carol"), member)
+    follows.follow(other_member, make_topic("robots"))  # someone else's: stays
+    bob = Client()
+    bob.force_login(other_member)
+    before = bob.get("/settings/following/").text
+    assert 'href="/users/ada/"' in before and "<h3>Members <span" in before
+
+    leaving = Client()
+    leaving.force_login(member)
+    assert leaving.post("/settings/delete/", {"confirm": "ada"}).status_code == 302
+
+    assert not Follow.objects.filter(user=member).exists()
+    assert not Follow.objects.filter(member=member).exists()
+    assert not SavedPaper.objects.filter(user=member).exists()
+    assert not FeedSignal.objects.filter(user=member).exists()
+    assert list(Follow.objects.values_list("user__username", "topic__slug")) == [("bob", "robots")]
+    text = bob.get("/settings/following/").text
+    assert "[deleted]" not in text and "<h3>Members <span" not in text and "robots" in text
+
+
 def test_deleting_needs_a_post_and_a_login(client, member):
     assert client.post("/settings/delete/", {"confirm": "ada"})["Location"].startswith("/accounts/login/")
     client.force_login(member)

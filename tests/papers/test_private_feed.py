@@ -133,6 +133,26 @@ def test_deleted_and_deactivated_members_feeds_are_gone(client, member, other_me
     assert client.get(feed_url(member)).status_code == 404  # nor the token anonymisation gave
 
 
+def test_the_entries_are_the_papers_the_feed_engine_loaded_with_their_texts(
+    member, papers, monkeypatch, django_assert_num_queries
+):
+    from papers import feeds
+
+    picked = []
+
+    def recording_top_items(*args, **kwargs):
+        picked.extend(top_items(*args, **kwargs))
+        return picked
+
+    monkeypatch.setattr(feeds, "top_items", recording_top_items)
+    entries = feeds.PrivateFeed().items(member)
+    assert len(entries) == len(picked) == 2
+    assert all(entry is item.paper for entry, item in zip(entries, picked, strict=True))  # not loaded again
+    with django_assert_num_queries(0):
+        texts = [(paper.abstract, paper.ai_summary, paper.authors_text, paper.keywords) for paper in entries]
+    assert texts[0] == ("We compile <b>everything</b> & more.", "A summary.", "Grace Hopper, Ada Lovelace", ["robots"])
+
+
 def test_a_member_who_follows_nothing_gets_a_valid_empty_feed(client):
     loner = make_user("loner")
     make_paper(listed_on=LATEST)
@@ -221,6 +241,21 @@ def test_settings_name_the_address_digests_go_to(member_client, member):
     EmailAddress.objects.create(user=member, email=member.email, primary=True, verified=True)
     text = member_client.get("/settings/").text
     assert f"Sent to {member.email} from 07:00 UTC" in text and "Verify your email address" not in text
+
+
+def test_settings_describe_the_feed_and_digest_with_their_real_sizes(member_client, member, monkeypatch):
+    from allauth.account.models import EmailAddress
+
+    from papers import digests, feeds
+
+    EmailAddress.objects.create(user=member, email=member.email, primary=True, verified=True)
+    text = member_client.get("/settings/").text
+    assert "The best 50 papers of your feed over the last 14 days." in text and "Up to 10 papers" in text
+    monkeypatch.setattr(feeds, "FEED_ITEMS", 30)
+    monkeypatch.setattr(feeds, "PRIVATE_FEED_DAYS", 7)
+    monkeypatch.setattr(digests, "DIGEST_PAPERS", 5)
+    text = member_client.get("/settings/").text
+    assert "The best 30 papers of your feed over the last 7 days." in text and "Up to 5 papers" in text
 
 
 def test_settings_save_the_digest_and_recency(member_client, member):
