@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
 VNU_JAR = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 AXE_JS = ROOT / "node_modules/axe-core/axe.min.js"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# The axe rules that depend on colours: the ones to rerun in the dark scheme.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 
 # Reports every CSP violation to Python, across navigations (init scripts ignore the page's CSP).
 CSP_LISTENER = """
@@ -222,6 +224,15 @@ class Axe:
     def check(self, page: Page, rules: list[str] | None = None) -> list[str]:
         """One readable text per violation."""
         return self.start(page, rules)()
+
+    def check_schemes(self, page: Page, name: str) -> dict[str, list[str]]:
+        """Every rule in the light scheme, then the colour rules in the dark one (only colours change there):
+        {"<name> (<url>, light|dark)": violations} for the schemes that have some."""
+        found = {f"{name} ({page.url}, light)": self.check(page)}
+        page.emulate_media(color_scheme="dark")
+        found[f"{name} ({page.url}, dark)"] = self.check(page, rules=COLOUR_RULES)
+        page.emulate_media(color_scheme="light")
+        return {key: violations for key, violations in found.items() if violations}
 
 
 @pytest.fixture(scope="package")

@@ -22,7 +22,6 @@ CANARY = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Canary</title></head>
 <body><main><p><div>A block in a paragraph</div></p><img src="data:,"></main></body></html>
 """
-COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 
 
 def make_member(username: str = "ada"):
@@ -117,12 +116,7 @@ def test_account_pages_pass_axe_in_light_and_dark(browsing, axe, with_providers)
     violations = {}
 
     def check(name: str) -> None:
-        if found := axe.check(page):
-            violations[f"{name} ({page.url}, light)"] = found
-        page.emulate_media(color_scheme="dark")
-        if found := axe.check(page, rules=COLOUR_RULES):
-            violations[f"{name} ({page.url}, dark)"] = found
-        page.emulate_media(color_scheme="light")
+        violations.update(axe.check_schemes(page, name))
 
     for name, path in [
         ("login", "/accounts/login/"),

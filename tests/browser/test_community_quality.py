@@ -11,7 +11,7 @@ from accounts.models import User
 from papers.discussion import flag_comment, post_comment
 from papers.emails import unsubscribe_token
 from tests.browser.report import describe
-from tests.browser.test_quality import COLOUR_RULES, FRAGMENT_DOCUMENT
+from tests.browser.test_quality import FRAGMENT_DOCUMENT
 from tests.factories import make_paper, make_user
 
 pytestmark = pytest.mark.browser
@@ -98,12 +98,7 @@ def test_member_pages_pass_axe_in_light_and_dark(browsing, axe, live_server):
     for name, path, status in pages:
         response = page.goto(path)
         assert response.status == status, f"{name} ({path}) answered {response.status}"
-        if found := axe.check(page):
-            violations[f"{name} ({path}, light)"] = found
-        page.emulate_media(color_scheme="dark")
-        if found := axe.check(page, rules=COLOUR_RULES):
-            violations[f"{name} ({path}, dark)"] = found
-        page.emulate_media(color_scheme="light")
+        violations.update(axe.check_schemes(page, name))
     # A reply form opened in place, and a comment posted in place.
     page.goto("/papers/2608.15265/")
     page.get_by_role("link", name="Reply").first.click()

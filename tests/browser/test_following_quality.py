@@ -15,7 +15,7 @@ from papers import follows, similarity
 from papers.models import Paper
 from tests.browser.report import describe
 from tests.browser.test_community_quality import signed_in_client
-from tests.browser.test_quality import COLOUR_RULES, FRAGMENT_DOCUMENT
+from tests.browser.test_quality import FRAGMENT_DOCUMENT
 from tests.factories import make_author, make_comment, make_organization, make_paper, make_topic, make_user
 
 pytestmark = pytest.mark.browser
@@ -158,12 +158,7 @@ def test_following_pages_pass_axe_in_light_and_dark(browsing, axe, live_server):
     violations = {}
 
     def check(name: str, page) -> None:
-        if found := axe.check(page):
-            violations[f"{name} ({page.url}, light)"] = found
-        page.emulate_media(color_scheme="dark")
-        if found := axe.check(page, rules=COLOUR_RULES):
-            violations[f"{name} ({page.url}, dark)"] = found
-        page.emulate_media(color_scheme="light")
+        violations.update(axe.check_schemes(page, name))
 
     for name, path, status, who in pages:
         response = tabs[who].goto(path)
