@@ -107,7 +107,7 @@ class Reason:
 
 @dataclass
 class FeedItem:
-    paper: Paper  # loaded with .for_rows(), with row_html (papers.rows.with_rows) and is_upvoted
+    paper: Paper  # on a page: .for_rows(), row_html (papers.rows.with_rows), is_upvoted; else whole (top_items)
     reasons: list[Reason]  # strongest first
     score: float
     despite_mute: str = ""  # "Shown although you mute “diffusion models”: you follow Yann LeCun"
@@ -303,7 +303,7 @@ def feed_page(
     links = (params or QueryDict()).copy()
     links.pop("after", None)
     return FeedPage(
-        _items(user, rows),
+        _items(user, rows, listing_rows=True),
         number,
         per_page,
         has_next=len(ranked) > start + per_page,
@@ -326,8 +326,8 @@ def continuation(user, shown: Sequence[int], per_page: int = PER_PAGE) -> tuple[
 
 
 def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int) -> list[FeedItem]:
-    """The member's best `limit` papers listed from `since` to `until` (the digest and the private feed)."""
-    return _items(user, ranked_candidates(user, since=since, until=until)[:limit])
+    """The member's best `limit` papers listed from `since` to `until`, whole (the digest and the private feed)."""
+    return _items(user, ranked_candidates(user, since=since, until=until)[:limit], listing_rows=False)
 
 
 def show_less(user, paper: Paper) -> None:
@@ -343,10 +343,16 @@ def stop_seeding(user, paper: Paper) -> None:
     record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
 
 
-def _items(user, ranked: list[tuple[int, float, list[Reason], str]]) -> list[FeedItem]:
-    papers = Paper.objects.filter(pk__in=[row[0] for row in ranked]).for_rows().in_bulk()
-    items = [FeedItem(papers[pk], reasons, score, despite) for pk, score, reasons, despite in ranked if pk in papers]
-    mark_upvoted(with_rows([item.paper for item in items]), user)
+def _items(user, ranked: list[tuple[int, float, list[Reason], str]], *, listing_rows: bool) -> list[FeedItem]:
+    """The ranked papers as FeedItems: ready for the page's listing rows (with the member's votes and saves), or
+    whole papers with every column (for an email or a feed entry)."""
+    papers = Paper.objects.filter(pk__in=[row[0] for row in ranked])
+    if listing_rows:
+        papers = papers.for_rows()
+    found = papers.in_bulk()
+    items = [FeedItem(found[pk], reasons, score, despite) for pk, score, reasons, despite in ranked if pk in found]
+    if listing_rows:
+        mark_upvoted(with_rows([item.paper for item in items]), user)
     return items
 
 

@@ -23,7 +23,6 @@ FEED_ITEMS = 50
 DAILY_FEED_DAYS = 3
 PRIVATE_FEED_DAYS = 14
 # What an entry shows beyond a listing row's columns (Paper.NOT_IN_ROWS): its summary, authors and categories.
-ENTRY_TEXTS = ("abstract", "ai_summary", "authors_text", "keywords")
 
 
 class PaperFeed(Feed):
@@ -145,18 +144,9 @@ class PrivateFeed(PaperFeed):
         if latest is None:
             return []
         picked = top_items(member, since=latest - dt.timedelta(days=PRIVATE_FEED_DAYS - 1), limit=FEED_ITEMS)
-        # The engine loads the columns of rows (Paper.for_rows): one query adds the texts an entry shows.
-        texts = Paper.objects.filter(pk__in=[item.paper.pk for item in picked]).values_list("pk", *ENTRY_TEXTS)
-        by_pk = {pk: values for pk, *values in texts}
-        papers = []
         for item in picked:
-            if (values := by_pk.get(item.paper.pk)) is not None:  # unless deleted meanwhile
-                paper = item.paper
-                for name, value in zip(ENTRY_TEXTS, values, strict=True):
-                    setattr(paper, name, value)
-                paper.why = [*(reason.label for reason in item.reasons), *filter(None, [item.despite_mute])]
-                papers.append(paper)
-        return papers
+            item.paper.why = [*(reason.label for reason in item.reasons), *filter(None, [item.despite_mute])]
+        return [item.paper for item in picked]
 
     def item_description(self, paper: Paper) -> str:
         return format_html("<p>Why: {}</p>{}", "; ".join(paper.why), super().item_description(paper))
