@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Model, Q
@@ -24,11 +23,11 @@ from django.utils import timezone
 from accounts.models import User
 
 from .bibtex import bibtex_entry, citation_key
+from .feed import window
 from .models import (
     Author,
     Authorship,
     Follow,
-    Listing,
     Organization,
     Paper,
     SavedPaper,
@@ -266,9 +265,9 @@ def import_follows(user: User, text: str) -> ImportReport:
 
 
 def active_since() -> dt.date | None:
-    """The first day of the feed's window: FEED_WINDOW_DAYS (30) before the latest listing day."""
-    latest = Listing.objects.latest_day()
-    return latest - dt.timedelta(days=settings.FEED_WINDOW_DAYS) if latest else None
+    """The first day of the feed's window (papers.feed.window): what "recent" means on the welcome page."""
+    span = window()
+    return span[0] if span else None
 
 
 def active_topics(since: dt.date | None, limit: int = ACTIVE_TOPICS) -> list[Topic]:
