@@ -18,7 +18,7 @@ from .. import discussion
 from ..markdown import render_markdown
 from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
 from ..ratelimit import in_live_region, rate_limited
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, posted_id
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -92,11 +92,8 @@ def comment_create(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         return login_first(request, f"{paper.get_absolute_url()}#discussion")
     parent = None
     if request.POST.get("parent"):
-        parent = (
-            Comment.objects.filter(paper=paper, pk=request.POST["parent"]).first()
-            if request.POST["parent"].isdigit()
-            else None
-        )
+        parent_id = posted_id(request.POST["parent"])
+        parent = Comment.objects.filter(paper=paper, pk=parent_id).first() if parent_id is not None else None
         if parent is None:
             return form_page(request, paper, None, error="The comment you replied to is not on this paper.")
     body = request.POST.get("body", "")

@@ -24,7 +24,7 @@ from ..models import Follow, Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, posted_id
 from .discussion import forbidden, login_first, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
@@ -44,7 +44,7 @@ def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None)
     A page number past the end (the papers of a last page muted away) redirects to the last page there is.
     """
     number = page_number(request)
-    page = engine.feed_page(request.user, number, params=request.GET, after=paper_id(request.GET.get("after", "")))
+    page = engine.feed_page(request.user, number, params=request.GET, after=posted_id(request.GET.get("after", "")))
     if number > 1 and not page.items:
         return redirect(request.path + page.last_query)
     context = {
@@ -88,8 +88,8 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
     back = safe_next(request, reverse("papers:feed"))
     if not request.user.is_authenticated:
         return login_first(request, back)
-    kind, target_id = request.POST.get("kind", ""), request.POST.get("target_id", "")
-    if kind not in engine.MUTABLE_KINDS or not (target_id.isascii() and target_id.isdigit()):
+    kind, target_id = request.POST.get("kind", ""), posted_id(request.POST.get("target_id", ""))
+    if kind not in engine.MUTABLE_KINDS or target_id is None:
         return HttpResponseBadRequest(
             "Say what to mute: a kind (topic, author, organization, member or similar) and an id."
         )
@@ -122,10 +122,5 @@ def done(request: HtmxHttpRequest, back: str, message: str) -> HttpResponse:
 
 def shown_ids(request: HtmxHttpRequest) -> list[int]:
     """The papers on the member's page, as its feed items send them (`shown`), at most MAX_SHOWN."""
-    ids = (paper_id(value) for value in request.POST.getlist("shown")[:MAX_SHOWN])
+    ids = (posted_id(value) for value in request.POST.getlist("shown")[:MAX_SHOWN])
     return list(dict.fromkeys(pk for pk in ids if pk is not None))
-
-
-def paper_id(value: str) -> int | None:
-    """A paper id sent by the page, or None for anything else."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None

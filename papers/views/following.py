@@ -23,7 +23,7 @@ from ..models import Follow, Organization, Paper, Topic
 from ..paging import paginate
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, posted_id
 from .discussion import forbidden, login_first, safe_next
 from .listings import render_page
 
@@ -160,7 +160,7 @@ def following(request: HtmxHttpRequest) -> HttpResponse:
 
 def chosen_ids(request: HtmxHttpRequest, name: str) -> list[int]:
     values = request.POST.getlist(name)[:WELCOME_MAX_CHOICES]
-    return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 10]
+    return [pk for pk in map(posted_id, values) if pk is not None]
 
 
 @login_required

@@ -86,6 +86,13 @@ def test_replying_to_a_comment_on_another_paper_is_refused(member_client, other_
     assert Comment.objects.count() == 1
 
 
+@pytest.mark.parametrize("parent", ["x", "-1", "²", "١", "9" * 40])
+def test_a_parent_that_is_no_id_is_refused(member_client, paper, parent):
+    response = member_client.post(comments_url(paper), {"body": "Hi", "parent": parent})
+    assert response.status_code == 400
+    assert not Comment.objects.filter(body="Hi").exists()
+
+
 def test_replying_to_a_deleted_comment_is_refused(member_client, other_member, paper):
     parent = make_comment(paper, other_member)
     Comment.objects.filter(pk=parent.pk).update(deleted_at=timezone.now())
