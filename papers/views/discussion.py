@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
@@ -18,16 +17,14 @@ from .. import discussion
 from ..markdown import render_markdown
 from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
 from ..ratelimit import in_live_region, rate_limited
-from . import HtmxHttpRequest, posted_id
+from . import HtmxHttpRequest, local_path, posted_id
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to: the form's `next` (or the referring page) when it is on this site."""
+    """Where to go back to: the form's `next` (or the referring page) when it is a path on this site."""
     for candidate in (request.POST.get("next"), request.GET.get("next"), request.headers.get("Referer")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
+        if path := local_path(request, candidate):
+            return path
     return fallback
 
 
@@ -66,7 +63,7 @@ def paper_upvote(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         paper.upvote(request.user)
     if request.htmx:
         paper.is_upvoted = request.POST.get("action") != "remove"
-        return TemplateResponse(request, "papers/includes/upvote_button.html", {"paper": paper, "next": back})
+        return TemplateResponse(request, "papers/includes/upvote_button.html", {"paper": paper, "return_to": back})
     return redirect(back)
 
 

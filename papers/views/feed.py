@@ -51,7 +51,7 @@ def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None)
         "page": page,
         "nav": "feed",
         "window_days": settings.FEED_WINDOW_DAYS,
-        "next": request.get_full_path(),  # where every form of the page comes back to
+        "return_to": request.get_full_path(),  # where every form of the page comes back to
         "mute_url": reverse("papers:feed-mute"),
         "private_feed_url": reverse("papers:private-feed", args=[request.user.feed_token]),
     }

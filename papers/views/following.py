@@ -74,7 +74,7 @@ def follow_toggle(request: HtmxHttpRequest, key: str, kind: str, mode: str) -> H
         return forbidden(request, str(error))
     item = follows.Followable(target, follows.stance(request.user, target))
     if request.htmx:
-        context = {"follow": item, "next": back, "compact": request.POST.get("compact") == "1"}
+        context = {"follow": item, "return_to": back, "compact": request.POST.get("compact") == "1"}
         return TemplateResponse(request, "papers/includes/follow_buttons.html", context)
     text = DONE_MESSAGES[mode] if item.mode == mode else UNDONE_MESSAGES[mode]
     messages.success(request, text.format(name=item.name))
@@ -98,7 +98,7 @@ def save_toggle(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         follows.save_paper(request.user, paper)
     if request.htmx:
         paper.is_saved = action == "save"
-        return TemplateResponse(request, "papers/includes/save_button.html", {"paper": paper, "next": back})
+        return TemplateResponse(request, "papers/includes/save_button.html", {"paper": paper, "return_to": back})
     return redirect(back)
 
 

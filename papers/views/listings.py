@@ -85,8 +85,8 @@ def render_day(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) ->
         "day": day,
         "anchor": day,
         "is_home": is_home,
-        "previous": Listing.objects.day_before(day),
-        "next": Listing.objects.day_after(day),
+        "previous_period": Listing.objects.day_before(day),
+        "next_period": Listing.objects.day_after(day),
     }
     return render_listing(request, Paper.objects.listed_on(day).ranked_for_day(sort), context, sort)
 
@@ -102,8 +102,8 @@ def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
         "first": monday,
         "anchor": monday,
         "last": sunday,
-        "previous": before and before - dt.timedelta(days=before.weekday()),
-        "next": after and after - dt.timedelta(days=after.weekday()),
+        "previous_period": before and before - dt.timedelta(days=before.weekday()),
+        "next_period": after and after - dt.timedelta(days=after.weekday()),
     }
     return render_listing(request, Paper.objects.listed_between(monday, sunday).sorted_by(sort), context, sort)
 
@@ -119,8 +119,8 @@ def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
         "first": first,
         "anchor": first,
         "last": last,
-        "previous": before and before.replace(day=1),
-        "next": after and after.replace(day=1),
+        "previous_period": before and before.replace(day=1),
+        "next_period": after and after.replace(day=1),
     }
     return render_listing(request, Paper.objects.listed_between(first, last).sorted_by(sort), context, sort)
 

@@ -17,7 +17,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -25,7 +24,7 @@ from accounts.models import User
 from .. import moderation
 from ..models import Comment
 from ..paging import paginate
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, local_path
 from .discussion import forbidden, login_first
 
 
@@ -59,10 +58,7 @@ def back_to(request: HtmxHttpRequest, fallback: str) -> str:
     Not the Referer, unlike `safe_next`: after a refused reason the page is the action's own,
     POST-only URL, and going back there would answer 405.
     """
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
+    return local_path(request, request.POST.get("next")) or fallback
 
 
 def moderators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -74,8 +74,8 @@ def test_previous_and_next_day_links_skip_days_without_papers(client):
     make_paper(listed_on=AUG_18)
     make_paper(listed_on=dt.date(2026, 8, 20))
     response = client.get("/papers/date/2026-08-18/")
-    assert response.context["previous"] == dt.date(2026, 8, 14)
-    assert response.context["next"] == dt.date(2026, 8, 20)
+    assert response.context["previous_period"] == dt.date(2026, 8, 14)
+    assert response.context["next_period"] == dt.date(2026, 8, 20)
     assert 'href="/papers/date/2026-08-14/"' in response.text
     assert 'href="/papers/date/2026-08-20/"' in response.text
 
