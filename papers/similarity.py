@@ -1,6 +1,8 @@
 """Similar papers for the personal feed: TF-IDF over titles, abstracts and keywords, with scikit-learn.
 
-scikit-learn (with SciPy) takes seconds to load: it is imported on the first computation, not with this module.
+scikit-learn (with SciPy and NumPy) takes seconds to load: this module imports none of them, so queueing a refresh
+costs nothing; `preload()` imports them when a process that will compute starts (a Celery worker, or the web
+server itself when tasks run in-process), so that no request waits for them.
 
 The vocabulary and its inverse document frequencies are learnt from the papers of the feed's window
 (`papers.feed.window()`: the papers the feed can show): word 1- and 2-grams, English stop words left
@@ -22,7 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.db import connection, transaction
 
 from .feed import window
@@ -30,6 +31,12 @@ from .models import FeedSignal, Paper, PaperSimilarity, PaperVote, SavedPaper
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+
+def preload() -> None:
+    """Import what computing similarities needs (several seconds the first time in a process)."""
+    import numpy  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
 
 NEIGHBOURS = 20
 MIN_SCORE = 0.01  # cosine similarity below which a paper is not a neighbour at all
@@ -88,6 +95,8 @@ class Space:
         """Each paper's `limit` nearest papers of the space (never itself): {id: [(id, score), …]}, best first."""
         if not papers:
             return {}
+        import numpy as np
+
         queries = self.vectorizer.transform(
             [document(title, abstract, keywords) for _pk, title, abstract, keywords in papers]
         )
