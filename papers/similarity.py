@@ -38,6 +38,7 @@ def preload() -> None:
     import numpy  # noqa: F401
     import sklearn.feature_extraction.text  # noqa: F401
 
+
 NEIGHBOURS = 20
 MIN_SCORE = 0.01  # cosine similarity below which a paper is not a neighbour at all
 SEEDS_PER_TRANSACTION = 500

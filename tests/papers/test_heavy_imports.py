@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("numpy", "scipy", "sklearn")
+PRINT_LOADED = f"\nprint(' '.join(name for name in {HEAVY!r} if name in sys.modules))"
 
 SETUP = """
 import os, sys
@@ -42,9 +43,8 @@ from django.urls import get_resolver
 get_resolver().resolve("/")  # imports every view module
 import papers.feed, papers.follows, papers.similarity
 from papers.similarity import refresh_new_seed
-print(" ".join(name for name in %r if name in sys.modules))
 """
-        % (HEAVY,)
+        + PRINT_LOADED
     )
     assert loaded == ""
 
@@ -56,9 +56,8 @@ def test_a_worker_loads_them_when_it_starts():
 from celery.signals import worker_init
 from config.celery import app
 worker_init.send(sender=None)
-print(" ".join(name for name in %r if name in sys.modules))
 """
-        % (HEAVY,),
+        + PRINT_LOADED,
         CELERY_BROKER_URL="memory://",
     )
     assert loaded == "numpy scipy sklearn"
