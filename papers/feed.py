@@ -165,6 +165,15 @@ def window(since: dt.date | None = None, until: dt.date | None = None) -> tuple[
     return first, last
 
 
+def follows_something(user) -> bool:
+    """Whether the member follows a topic, author, organisation or member (mutes do not count): one query.
+
+    The home page is the member's feed then. Upvotes and saves alone do not make it one: upvoting a paper of
+    the day's listing must not turn the page it was upvoted on into another page.
+    """
+    return user.is_authenticated and Follow.objects.following().filter(user=user).exists()
+
+
 def follows_anything(user) -> bool:
     """Whether the member follows something or has a seed (an upvote or save not marked `not_seed`): one query."""
     if not user.is_authenticated:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
-from ..feed import follows_anything
+from ..feed import follows_something
 from ..models import Author, Listing, Organization, Paper, Topic
 from ..paging import paginate
 from ..rows import mark_upvoted, with_rows
@@ -28,10 +28,11 @@ from .feed import render_feed
 
 
 def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
-    """The whole page, or for htmx (but not history restores) just `template#partial`."""
+    """The whole page, or for htmx (but not history restores) just `template#partial`, whose pager then
+    swaps the partial (`listing_fragment`)."""
     if request.htmx and not request.htmx.history_restore_request:
         template = f"{template}#{partial}"
-    response = TemplateResponse(request, template, context)
+    response = TemplateResponse(request, template, context | {"listing_fragment": True})
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -51,8 +52,8 @@ def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | 
 @require_safe
 @cache_anonymous_page
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    """The personal feed for members who follow something (or upvoted or saved a paper); the latest day otherwise."""
-    if follows_anything(request.user):
+    """The personal feed for members who follow something; the latest day otherwise."""
+    if follows_something(request.user):
         return render_feed(request, follows_something=True)
     return render_latest_day(request)
 

@@ -241,6 +241,17 @@ def test_home_is_the_daily_listing_for_visitors_and_members_who_follow_nothing(c
     assert page_template(client.get("/")) == "papers/paper_list.html"
 
 
+def test_home_stays_the_daily_listing_after_a_members_first_upvote_or_save(client, vision):
+    """Without JavaScript an upvote comes back to the page it was made on: that page must still list the paper."""
+    client.force_login(make_user("newcomer"))
+    paper = Paper.objects.listed_on(LATEST).ranked_for_day("top").first()
+    client.post(f"/papers/{paper.arxiv_id}/upvote/", {"next": "/"})
+    client.post(f"/papers/{paper.arxiv_id}/save/", {"next": "/", "action": "save"})
+    response = client.get("/")
+    assert page_template(response) == "papers/paper_list.html"
+    assert f'action="/papers/{paper.arxiv_id}/upvote/"' in response.text
+
+
 def test_the_home_page_cache_never_serves_a_members_feed_to_visitors(settings, member_client, vision):
     settings.PAGE_CACHE_SECONDS = 60
     assert "feed-item" in member_client.get("/").text
