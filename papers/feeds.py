@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -17,22 +17,47 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import User
 
 from .feed import top_items
-from .models import Author, Listing, Organization, Paper, Topic
+from .models import Author, Authorship, Listing, Organization, Paper, Topic
 
 FEED_ITEMS = 50
 DAILY_FEED_DAYS = 3
 PRIVATE_FEED_DAYS = 14
 # What an entry shows beyond a listing row's columns (Paper.NOT_IN_ROWS): its summary, authors and categories.
+#
+# An entry's id is its link, the paper's address on the host the feed was asked from (Django's default guid):
+# the same for every request to that host, and an address that opens the paper.
+
+
+class AuthorsAtom1Feed(Atom1Feed):
+    """Atom with an `<author>` element for each of an entry's `authors`, in order (Atom1Feed writes one)."""
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        for name in item.get("authors", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
+
+
+def with_authors(papers: list[Paper]) -> list[Paper]:
+    """`papers`, each with its authorships and their authors loaded, in order: one query for all of them."""
+    authorships = Authorship.objects.select_related("author").only("paper_id", "position", "author__name")
+    prefetch_related_objects(papers, Prefetch("authorships", queryset=authorships))
+    return papers
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 class PaperFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = AuthorsAtom1Feed
 
     def papers(self, obj) -> QuerySet[Paper]:
         raise NotImplementedError
 
     def items(self, obj=None) -> list[Paper]:
-        return list(self.papers(obj).select_related("organization")[:FEED_ITEMS])
+        return with_authors(list(self.papers(obj).select_related("organization")[:FEED_ITEMS]))
 
     def item_title(self, paper: Paper) -> str:
         return paper.title
@@ -41,19 +66,20 @@ class PaperFeed(Feed):
         """HTML (Atom's summary type="html"), so the mirrored text is escaped, never trusted as markup."""
         return format_html_join("", "<p>{}</p>", ((text,) for text in (paper.ai_summary, paper.abstract) if text))
 
-    def item_author_name(self, paper: Paper) -> str:
-        return paper.authors_text
+    def item_extra_kwargs(self, paper: Paper) -> dict:
+        return {"authors": [authorship.author.name for authorship in paper.authorships.all()]}
 
     def item_pubdate(self, paper: Paper) -> dt.datetime | None:
-        if paper.last_listed_on:
-            return dt.datetime.combine(paper.last_listed_on, dt.time(), tzinfo=dt.UTC)
-        return paper.published_at
+        """Its arXiv publication, or else the first Daily Papers day that listed it."""
+        if paper.published_at:
+            return paper.published_at
+        return day_start(paper.first_listed_on) if paper.first_listed_on else None
 
     def item_updateddate(self, paper: Paper) -> dt.datetime:
-        return paper.updated_at
-
-    def item_guid(self, paper: Paper) -> str:
-        return f"{settings.SITE_URL}{paper.get_absolute_url()}"
+        """The later of its arXiv publication and its last Daily Papers day; when it has neither, when it came
+        here (never the last import, which touches every paper it lists)."""
+        dates = [paper.published_at, paper.last_listed_on and day_start(paper.last_listed_on)]
+        return max(filter(None, dates), default=paper.created_at)
 
     def item_categories(self, paper: Paper) -> list[str]:
         return list(paper.keywords)
@@ -146,7 +172,7 @@ class PrivateFeed(PaperFeed):
         picked = top_items(member, since=latest - dt.timedelta(days=PRIVATE_FEED_DAYS - 1), limit=FEED_ITEMS)
         for item in picked:
             item.paper.why = [*(reason.label for reason in item.reasons), *filter(None, [item.despite_mute])]
-        return [item.paper for item in picked]
+        return with_authors([item.paper for item in picked])
 
     def item_description(self, paper: Paper) -> str:
         return format_html("<p>Why: {}</p>{}", "; ".join(paper.why), super().item_description(paper))

@@ -20,7 +20,7 @@ def test_home_shows_the_latest_day_with_a_canonical_link(client):
     response = client.get("/")
     assert response.status_code == 200
     assert titles(response) == ["Newest"]
-    assert '<link rel="canonical" href="/papers/date/2026-08-18/">' in response.text
+    assert '<link rel="canonical" href="http://testserver/papers/date/2026-08-18/">' in response.text
     assert "Daily Papers, August 18, 2026" in response.text
 
 
