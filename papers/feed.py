@@ -322,16 +322,21 @@ def feed_page(
     )
 
 
-def continuation(user, shown: Sequence[int], per_page: int = PER_PAGE) -> tuple[list[int], FeedPage]:
-    """After a change made on a page that shows the papers `shown`: those that left the feed, and the "Load more"
-    that continues after the last of those that stay."""
-    position = {row[0]: place for place, row in enumerate(ranked_candidates(user))}
+def continuation(
+    user, shown: Sequence[int], per_page: int = PER_PAGE, *, with_items: bool = False
+) -> tuple[list[int], FeedPage, list[FeedItem]]:
+    """After a change made on a page that shows the papers `shown`: those that left the feed, the "Load more"
+    that continues after the last of those that stay and, `with_items`, those that stay, anew (a mute can take
+    a reason away from a paper that another reason keeps)."""
+    ranked = ranked_candidates(user)
+    position = {row[0]: place for place, row in enumerate(ranked)}
     gone = [paper_id for paper_id in shown if paper_id not in position]
     staying = sorted((paper_id for paper_id in shown if paper_id in position), key=position.__getitem__)
     start = position[staying[-1]] + 1 if staying else 0
     number = math.ceil(len(staying) / per_page)  # the pages the member has loaded, as far as numbers go
     more = FeedPage([], number, per_page, has_next=len(position) > start, after=staying[-1] if staying else None)
-    return gone, more
+    items = _items(user, [ranked[position[pk]] for pk in staying], listing_rows=True) if with_items else []
+    return gone, more, items
 
 
 def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int) -> list[FeedItem]:

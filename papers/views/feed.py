@@ -96,7 +96,7 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
     if kind == engine.SIMILAR:
         seed = get_object_or_404(Paper, pk=target_id)
         engine.stop_seeding(request.user, seed)
-        return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.")
+        return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.", True)
     from .following import find_target  # not at the top: .following imports .listings, which imports this module
 
     target = find_target(kind, target_id, field="pk")
@@ -105,16 +105,19 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
     except PermissionDenied as error:
         return forbidden(request, str(error))
     name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)
-    return done(request, back, f"Muted {name}.")
+    return done(request, back, f"Muted {name}.", True)
 
 
-def done(request: HtmxHttpRequest, back: str, message: str) -> HttpResponse:
-    """Back to the feed with `message`; for htmx, the message in the live region, and every paper of the page
-    (the `shown` ids its items send along) that the change takes out of the feed removed at once."""
+def done(request: HtmxHttpRequest, back: str, message: str, reasons_changed: bool = False) -> HttpResponse:
+    """Back to the feed with `message`; for htmx, the message in the live region, every paper of the page (the
+    `shown` ids its items send along) that the change takes out of the feed removed at once and, when the change
+    can take reasons away (a mute), the papers that stay, with the reasons they have now."""
     if request.htmx:
-        context = {"message": message}
+        context = {"message": message, "mute_url": reverse("papers:feed-mute"), "return_to": back}
         if shown := shown_ids(request):
-            context["gone"], context["page"] = engine.continuation(request.user, shown)
+            context["gone"], context["page"], context["items"] = engine.continuation(
+                request.user, shown, with_items=reasons_changed
+            )
         return TemplateResponse(request, "papers/includes/feed_done.html", context)
     messages.success(request, message)
     return redirect(back)

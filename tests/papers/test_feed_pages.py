@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import transaction
 from django.test import Client
 
@@ -363,6 +364,11 @@ def test_with_htmx_a_mute_removes_every_paper_of_the_page_it_takes_out_at_once(m
     # A topic follow is no more specific than the topic mute; the followed author brings hers back.
     assert sorted(map(int, removed)) == sorted([seen.pk, both.pk])
     assert str(unloaded.pk) not in removed  # only what the page shows: htmx has nothing else to remove
+    # The papers that stay come anew, without the muted reason: "By Hopper" keeps only the author's.
+    kept = {item["id"]: item for item in BeautifulSoup(response.text, "html.parser").select("li[data-hx-swap-oob]")}
+    assert set(kept) == {f"feed-item-{hers.pk}", f"feed-item-{robots.pk}"}
+    reasons = [link.text for link in kept[f"feed-item-{hers.pk}"].select(".feed-reasons a")]
+    assert reasons == ["You follow Grace Hopper"]
 
 
 def test_with_htmx_less_like_this_removes_its_paper_whatever_else_the_page_sends(member_client, member, vision, htmx):
