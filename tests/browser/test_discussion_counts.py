@@ -43,7 +43,7 @@ def test_posting_replying_and_deleting_update_the_counts_in_place(browsing, live
     page.get_by_role("button", name="Post comment").click()
     expect(page.locator(".comment-text", has_text="A first comment.")).to_be_visible()
     expect(heading).to_have_text("Discussion (1)")
-    expect(stat).to_have_text("2 comments")  # one here, one on Hugging Face
+    expect(stat).to_have_text("1 comment here")  # and one on Hugging Face, counted apart
     expect(page.get_by_text("No comments yet.")).to_be_hidden()
 
     post_comment(paper, make_user("bob"), "Meanwhile, from another tab.")  # counted on the next answer
@@ -53,13 +53,13 @@ def test_posting_replying_and_deleting_update_the_counts_in_place(browsing, live
     page.get_by_role("button", name="Post reply").click()
     expect(page.locator(".comment-text", has_text="And a reply.")).to_be_visible()
     expect(heading).to_have_text("Discussion (3)")
-    expect(stat).to_have_text("4 comments")
+    expect(stat).to_have_text("3 comments here")
 
     mine.locator(".comment-actions").get_by_role("button", name="Delete").click()
     expect(page.get_by_text("A first comment.")).to_have_count(0)
     expect(page.locator(".comment-removed")).to_have_text("[deleted]")
     expect(heading).to_have_text("Discussion (2)")
-    expect(stat).to_have_text("3 comments")
+    expect(stat).to_have_text("2 comments here")
     assert page.evaluate("() => window.__marker") == "no reload"
     assert browsing.problems(page) == []
 
