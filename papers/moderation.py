@@ -45,6 +45,22 @@ def check_moderator(user: User) -> None:
         raise PermissionDenied("Only moderators can do this.")
 
 
+OWN_COMMENT = "Another moderator must decide on your own comment."
+OWN_ACCOUNT = "Another moderator must decide on your own account."
+
+
+def check_not_own_comment(comment: Comment, moderator: User) -> None:
+    """A moderator's own comment goes to another moderator: nobody judges their own case."""
+    if comment.author_id is not None and comment.author_id == moderator.pk:
+        raise PermissionDenied(OWN_COMMENT)
+
+
+def check_not_own_account(member: User, moderator: User) -> None:
+    """A moderator neither suspends themselves nor lifts their own suspension: another moderator decides."""
+    if member.pk == moderator.pk:
+        raise PermissionDenied(OWN_ACCOUNT)
+
+
 def can_be_suspended_by(member: User, moderator: User) -> bool:
     """Moderators suspend members, never themselves, another moderator or staff."""
     return member.pk != moderator.pk and not (member.is_moderator or member.is_staff or member.is_superuser)
@@ -53,6 +69,7 @@ def can_be_suspended_by(member: User, moderator: User) -> bool:
 def hide_comment(comment: Comment, moderator: User, reason: str) -> bool:
     """Hide a comment from everyone but moderators, resolving its open flags. False if it was hidden already."""
     check_moderator(moderator)
+    check_not_own_comment(comment, moderator)
     reason = clean_reason(reason)
     now = timezone.now()
     with transaction.atomic():
@@ -68,6 +85,7 @@ def hide_comment(comment: Comment, moderator: User, reason: str) -> bool:
 def restore_comment(comment: Comment, moderator: User, reason: str) -> bool:
     """Show a hidden comment again. False if it was not hidden."""
     check_moderator(moderator)
+    check_not_own_comment(comment, moderator)
     reason = clean_reason(reason)
     with transaction.atomic():
         locked = comment.paper._lock()
@@ -81,6 +99,7 @@ def restore_comment(comment: Comment, moderator: User, reason: str) -> bool:
 def dismiss_flags(comment: Comment, moderator: User, reason: str) -> bool:
     """Resolve a comment's open flags and leave it as it is. False if no flag was open."""
     check_moderator(moderator)
+    check_not_own_comment(comment, moderator)
     reason = clean_reason(reason)
     with transaction.atomic():
         if not _resolve_open_flags(comment, moderator, timezone.now()):
@@ -93,8 +112,9 @@ def dismiss_flags(comment: Comment, moderator: User, reason: str) -> bool:
 def suspend_member(member: User, moderator: User, reason: str) -> bool:
     """Suspend a member: they can read but no longer vote, comment, flag or submit. False if already suspended."""
     check_moderator(moderator)
+    check_not_own_account(member, moderator)
     if not can_be_suspended_by(member, moderator):
-        raise PermissionDenied("Moderators cannot suspend themselves, another moderator or staff.")
+        raise PermissionDenied("Moderators cannot suspend another moderator or staff; ask an administrator.")
     if member.is_deleted:
         raise ValidationError("This account is deleted.", code="deleted")
     reason = clean_reason(reason)
@@ -111,6 +131,7 @@ def suspend_member(member: User, moderator: User, reason: str) -> bool:
 def unsuspend_member(member: User, moderator: User, reason: str) -> bool:
     """Lift a suspension. False if the member was not suspended."""
     check_moderator(moderator)
+    check_not_own_account(member, moderator)
     reason = clean_reason(reason)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=member.pk)

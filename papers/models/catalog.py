@@ -436,10 +436,6 @@ class Paper(models.Model):
         return user if user and not user.is_deleted else None
 
     @property
-    def discussion_total(self) -> int:
-        return self.hf_comments + self.comment_count
-
-    @property
     def hidden_author_count(self) -> int:
         """Authors not shown in a listing row (the row shows the first ROW_AUTHORS)."""
         return max(self.author_count - self.ROW_AUTHORS, 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -104,7 +104,7 @@ def comment_create(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         return form_page(request, paper, parent, error=error.messages[0])
     if request.htmx:
         context = {"node": discussion.Node(comment), "paper": paper, "parent": parent}
-        context["comment_max_length"] = COMMENT_MAX_LENGTH
+        context |= {"comment_max_length": COMMENT_MAX_LENGTH, "update_counts": on_paper_page(request, paper)}
         return TemplateResponse(request, "papers/includes/comment_posted.html", context)
     return redirect(f"{paper.get_absolute_url()}#comment-{comment.pk}")
 
@@ -186,13 +186,20 @@ def comment_edit(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> Ht
     return TemplateResponse(request, template, context, status=400 if error and not request.htmx else 200)
 
 
-def comment_fragment(request: HttpRequest, comment: Comment) -> HttpResponse:
-    """One comment (without its replies, which stay in place) for htmx swaps."""
+def on_paper_page(request: HtmxHttpRequest, paper: Paper) -> bool:
+    """Whether an htmx request comes from the paper's own page, the one that shows its comment counts."""
+    return urlsplit(request.htmx.current_url_abs_path or "").path == paper.get_absolute_url()
+
+
+def comment_fragment(request: HttpRequest, comment: Comment, update_counts: bool = False) -> HttpResponse:
+    """One comment (without its replies, which stay in place) for htmx swaps; with the paper's recounted
+    comment counts out of band when `update_counts`."""
     comment.refresh_from_db()
+    if update_counts:
+        comment.paper.refresh_from_db(fields=["comment_count"])
     node = discussion.Node(comment, is_upvoted=comment.votes.filter(user=request.user.pk).exists())
-    return TemplateResponse(
-        request, "papers/includes/comment_body.html", {"node": node, "comment": comment, "paper": comment.paper}
-    )
+    context = {"node": node, "comment": comment, "paper": comment.paper, "update_counts": update_counts}
+    return TemplateResponse(request, "papers/includes/comment_body.html", context)
 
 
 @require_POST
@@ -205,7 +212,7 @@ def comment_delete(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> 
     except PermissionDenied as error:
         return forbidden(request, str(error))
     if request.htmx:
-        return comment_fragment(request, comment)
+        return comment_fragment(request, comment, update_counts=on_paper_page(request, comment.paper))
     return redirect(f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
 
 

@@ -135,9 +135,10 @@ def comment_action(request: HtmxHttpRequest, comment_id: int, action: str) -> Ht
     comment = get_object_or_404(Comment.objects.select_related("paper", "author"), pk=comment_id)
     operation, done, unchanged = COMMENT_ACTIONS[action]
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return comment_page(request, comment, failed=action, form=form)
     try:
+        moderation.check_not_own_comment(comment, request.user)  # before the reason: no form to fix here
+        if not form.is_valid():
+            return comment_page(request, comment, failed=action, form=form)
         changed = operation(comment, request.user, form.cleaned_data["reason"])
     except PermissionDenied as error:
         return forbidden(request, str(error))
@@ -185,9 +186,10 @@ def member_action(request: HtmxHttpRequest, username: str, action: str) -> HttpR
     member = get_object_or_404(User, username=username)
     operation, done, unchanged = MEMBER_ACTIONS[action]
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return member_page(request, member, failed=action, form=form)
     try:
+        moderation.check_not_own_account(member, request.user)  # before the reason: no form to fix here
+        if not form.is_valid():
+            return member_page(request, member, failed=action, form=form)
         changed = operation(member, request.user, form.cleaned_data["reason"])
     except PermissionDenied as error:
         return forbidden(request, str(error))

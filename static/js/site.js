@@ -31,6 +31,22 @@
     });
   }
 
+  // The header's menu is a <details> that works alone; this closes it as a menu should: on Escape
+  // (focus goes back to its summary), and when focus or a click goes elsewhere.
+  function closeMenus(except, refocus) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (except && menu.contains(except)) return;
+      var hadFocus = menu.contains(document.activeElement);
+      menu.open = false;
+      if (refocus && hadFocus) menu.querySelector("summary").focus();
+    });
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null, true);
+  });
+  document.addEventListener("focusin", function (event) { closeMenus(event.target, false); });
+  document.addEventListener("click", function (event) { closeMenus(event.target, false); });
+
   document.addEventListener("DOMContentLoaded", function () {
     enableCopyButtons(document);
     markBrokenImages(document);

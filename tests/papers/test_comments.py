@@ -1,11 +1,12 @@
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from papers.models import Comment, CommentVote, Notification
+from papers.models import Comment, CommentVote, Notification, Paper
 from tests.factories import make_comment, make_paper, make_user
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,56 @@ def test_a_comment_posted_with_htmx_comes_back_as_a_fragment_with_a_fresh_form(m
     assert "Hello from htmx" in response.text
     assert 'id="comment-form-root" data-hx-swap-oob="true"' in response.text
     assert "<html" not in response.text
+
+
+def on_page(path: str) -> dict[str, str]:
+    """Headers of an htmx request sent from the page at `path`."""
+    return {"HX-Request": "true", "HX-Current-URL": f"http://testserver{path}"}
+
+
+def counts(text: str) -> tuple[str, str]:
+    """The out-of-band comment counts of an htmx answer: the stat line's and the discussion heading's."""
+    stat = re.search(r'<span class="stat" id="comment-stat" data-hx-swap-oob="true">([^<]*)</span>', text)
+    heading = re.search(r'<span class="muted" id="discussion-count" data-hx-swap-oob="true">([^<]*)</span>', text)
+    return (stat.group(1) if stat else "", heading.group(1) if heading else "")
+
+
+@pytest.mark.parametrize("reply", [False, True])
+def test_posting_with_htmx_on_the_paper_page_brings_the_recounted_counts(member_client, other_member, reply):
+    paper = make_paper(hf_comments=1)
+    first = make_comment(paper, other_member, "First!")
+    Paper.objects.filter(pk=paper.pk).update(comment_count=7)  # stale: the answer must not build on it
+    data = {"body": "Me too", "parent": first.pk} if reply else {"body": "Me too"}
+    headers = on_page(f"{paper.get_absolute_url()}?comments=new")
+    response = member_client.post(comments_url(paper), data, headers=headers)
+    assert response.status_code == 200
+    assert counts(response.text) == ("2 comments here", "(2)")  # not the one on Hugging Face
+    assert response.text.count('id="discussion-count"') == 1
+
+
+def test_deleting_with_htmx_on_the_paper_page_brings_the_recounted_counts(member_client, member, other_member):
+    paper = make_paper()
+    mine = make_comment(paper, member, "Mine")
+    make_comment(paper, other_member, "Theirs")
+    response = member_client.post(comment_url(mine, "delete"), headers=on_page(paper.get_absolute_url()))
+    assert response.status_code == 200
+    assert f'id="comment-body-{mine.pk}"' in response.text and "[deleted]" in response.text
+    assert counts(response.text) == ("1 comment here", "(1)")
+
+
+def test_htmx_answers_to_another_page_bring_no_counts_it_could_not_place(member_client, member, other_member, paper):
+    """The comment's own page has no counts: an out-of-band swap with no target is an htmx error there."""
+    parent = make_comment(paper, other_member, "First!")
+    mine = make_comment(paper, member, "Mine")
+    reply = member_client.post(
+        comments_url(paper), {"body": "A reply", "parent": parent.pk}, headers=on_page(parent.get_absolute_url())
+    )
+    edited = member_client.post(comment_url(mine, "edit"), {"body": "x"}, headers=on_page(paper.get_absolute_url()))
+    deleted = member_client.post(comment_url(mine, "delete"), headers=on_page(mine.get_absolute_url()))
+    for response in (reply, edited, deleted):
+        assert response.status_code == 200
+        assert 'id="comment-stat"' not in response.text
+        assert 'id="discussion-count"' not in response.text
 
 
 def test_a_reply_is_threaded_under_its_parent(member_client, member, other_member, paper):

@@ -1,9 +1,10 @@
 import datetime as dt
+import re
 
 import pytest
 
 from papers.models import Listing, Paper
-from tests.factories import make_paper
+from tests.factories import make_comment, make_paper, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -226,10 +227,53 @@ def test_rows_show_title_authors_organisation_topics_counts_code_and_submitter(c
     assert 'href="/orgs/tencent/"' in text
     assert 'href="/topics/diffusion-models/"' in text
     assert '<span class="upvote__count">39</span>' in text
-    assert '2<span class="visually-hidden"> comments' in text
+    assert '0<span class="visually-hidden"> comments here</span></a>' in text
+    assert '2<span class="visually-hidden"> on Hugging Face</span>' in text
     assert "https://github.com/usail-hkust/VibeWorlding-Gym" in text and "1,234" in text
     assert "Submitted by" in text and 'href="https://huggingface.co/akhaliq"' in text
     assert "social-thumbnails/papers/2608.15265.png" in text
+
+
+def row_comment_counts(text: str) -> tuple[str, str]:
+    """What a row says of its comments, as a screen reader reads it: the link here, then Hugging Face's."""
+    stats = text[text.index('class="paper-row__stats"') :]
+    stats = stats[: stats.index("</article>")]
+    link = re.search(r'<a class="stat stat--comments" href="([^"]+)">(.*?)</a>', stats, re.S)
+    hf = re.search(r'<span class="stat stat--hf-comments">(.*?)</span></span>', stats, re.S)
+    return (
+        f"{link.group(1)} {visible_to_screen_readers(link.group(2))}" if link else "",
+        visible_to_screen_readers(hf.group(1) + "</span>") if hf else "",
+    )
+
+
+def visible_to_screen_readers(html: str) -> str:
+    html = re.sub(r'<span aria-hidden="true">.*?</span>|<svg.*?</svg>', "", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def test_a_rows_comment_count_is_the_sites_with_hugging_faces_apart(client):
+    paper = make_paper(title="Talked about", hf_comments=1)
+    make_comment(paper, make_user("ada"), "One")
+    make_comment(paper, make_user("bob"), "Two")
+    here, hugging_face = row_comment_counts(client.get("/").text)
+    assert here == f"/papers/{paper.arxiv_id}/#discussion 2 comments here"
+    assert hugging_face == ", 1 on Hugging Face"
+    assert "on HF" in client.get("/").text  # what sighted readers see beside the count
+
+
+def test_a_row_without_comments_on_hugging_face_shows_only_the_sites(client):
+    paper = make_paper(title="Quiet", hf_comments=0)
+    make_comment(paper, make_user("ada"), "One")
+    assert row_comment_counts(client.get("/").text) == (f"/papers/{paper.arxiv_id}/#discussion 1 comment here", "")
+
+
+def test_most_discussed_adds_the_two_counts_the_rows_show(client):
+    make_paper(title="Here", hf_comments=0, comment_count=3)
+    make_paper(title="There", hf_comments=2, comment_count=0)
+    make_paper(title="Both", hf_comments=2, comment_count=2)
+    make_paper(title="Neither", hf_comments=0, comment_count=0)
+    assert titles(client.get("/papers/date/2026-08-18/?sort=discussed")) == ["Both", "Here", "There", "Neither"]
+    assert "Comments here plus comments on Hugging Face" in client.get("/about/ranking/").text
 
 
 def test_points_are_stored_apart_from_hugging_face_counts():

@@ -310,7 +310,8 @@ def test_the_comment_count_drops_on_hiding_and_comes_back_on_restoring(moderator
     moderator_client.post(action_url("hide", comment), {"reason": "Spam"})
     paper.refresh_from_db()
     assert paper.comment_count == 1
-    assert 'Discussion <span class="muted">(1)</span>' in Client().get(paper.get_absolute_url()).text
+    heading = 'Discussion <span class="muted" id="discussion-count">(1)</span>'
+    assert heading in Client().get(paper.get_absolute_url()).text
     moderator_client.post(action_url("restore", comment), {"reason": "Not spam after all"})
     paper.refresh_from_db()
     assert paper.comment_count == 2
@@ -478,6 +479,97 @@ def test_a_moderator_cannot_suspend_a_moderator_staff_or_themself(moderator_clie
     with pytest.raises(PermissionDenied):
         moderation.suspend_member(User.objects.get(pk=victim.pk), moderator, "Power grab")
     assert snapshot() == before
+
+
+# A moderator's own case goes to another moderator
+
+OWN_COMMENT = "Another moderator must decide on your own comment."
+OWN_ACCOUNT = "Another moderator must decide on your own account."
+
+
+def make_moderator(username: str) -> User:
+    user = make_user(username)
+    user.groups.add(Group.objects.get(name="moderators"))
+    return user
+
+
+@pytest.fixture
+def own_comment(paper, moderator, member):
+    """A comment by the moderator, flagged by a member."""
+    comment = make_comment(paper, moderator, "My own opinion, flagged.")
+    flag_comment(comment, member, "unkind")
+    comment.refresh_from_db()
+    return comment
+
+
+@pytest.mark.parametrize("action", ["hide", "restore", "dismiss"])
+@pytest.mark.parametrize("reason", ["Looks fine to me", ""])
+def test_a_moderator_cannot_decide_on_their_own_comment(moderator_client, own_comment, action, reason):
+    if action == "restore":
+        moderation.hide_comment(own_comment, make_moderator("mod2"), "Unkind")
+    before = snapshot()
+    response = moderator_client.post(f"/moderation/comments/{own_comment.pk}/{action}/", {"reason": reason})
+    assert response.status_code == 403
+    assert OWN_COMMENT in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("operation", [moderation.hide_comment, moderation.restore_comment, moderation.dismiss_flags])
+def test_the_operations_refuse_a_moderators_own_comment(own_comment, moderator, operation):
+    before = snapshot()
+    with pytest.raises(PermissionDenied, match=OWN_COMMENT):
+        operation(own_comment, moderator, "My own case")
+    assert snapshot() == before
+
+
+def test_another_moderator_decides_on_a_moderators_comment(client, own_comment):
+    client.force_login(make_moderator("mod2"))
+    response = client.post(f"/moderation/comments/{own_comment.pk}/hide/", {"reason": "Unkind"})
+    assert response.status_code == 302
+    own_comment.refresh_from_db()
+    assert own_comment.is_hidden
+
+
+def test_the_queue_shows_a_moderators_own_comment_as_waiting_for_another(moderator_client, client, own_comment):
+    text = moderator_client.get("/moderation/queue/").text
+    assert f'id="queued-{own_comment.pk}"' in text
+    assert "Your own comment: waiting for another moderator." in text
+    assert f'action="/moderation/comments/{own_comment.pk}/hide/"' not in text
+    assert f'action="/moderation/comments/{own_comment.pk}/dismiss/"' not in text
+    client.force_login(make_moderator("mod2"))
+    text = client.get("/moderation/queue/").text
+    assert "waiting for another moderator" not in text
+    assert f'action="/moderation/comments/{own_comment.pk}/hide/"' in text
+    assert f'action="/moderation/comments/{own_comment.pk}/dismiss/"' in text
+
+
+def test_a_moderators_own_comment_page_offers_no_action(moderator_client, own_comment):
+    text = moderator_client.get(f"/moderation/comments/{own_comment.pk}/").text
+    assert "another moderator must decide on it" in text
+    assert f"/moderation/comments/{own_comment.pk}/" + "hide/" not in text
+    assert f"/moderation/comments/{own_comment.pk}/" + "dismiss/" not in text
+
+
+@pytest.mark.parametrize("reason", ["Power grab", ""])
+def test_a_moderator_cannot_suspend_themself_even_with_a_bad_reason(moderator_client, moderator, reason):
+    before = snapshot()
+    response = moderator_client.post(f"/moderation/members/{moderator.username}/suspend/", {"reason": reason})
+    assert response.status_code == 403
+    assert OWN_ACCOUNT in response.text
+    assert snapshot() == before
+
+
+def test_a_suspended_moderator_cannot_lift_their_own_suspension(moderator_client, moderator):
+    moderator.suspend("Suspended before becoming a moderator")
+    before = snapshot()
+    response = moderator_client.post(f"/moderation/members/{moderator.username}/unsuspend/", {"reason": "I'm fine"})
+    assert response.status_code == 403
+    assert OWN_ACCOUNT in response.text
+    with pytest.raises(PermissionDenied, match=OWN_ACCOUNT):
+        moderation.unsuspend_member(moderator, moderator, "I'm fine")
+    assert snapshot() == before
+    moderator.refresh_from_db()
+    assert moderator.is_suspended
 
 
 # Idempotency

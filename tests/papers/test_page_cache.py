@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
+from papers.discussion import post_comment
 from papers.models import Paper
 from tests.factories import make_paper, make_user
 
@@ -98,3 +99,16 @@ def test_counters_beside_a_cached_row_stay_live(client, page_cache):
     client.get("/")
     Paper.objects.filter(pk=paper.pk).update(upvote_count=4, points=7)
     assert '<span class="upvote__count">7</span>' in client.get("/").text
+
+
+def test_comment_counts_beside_a_cached_row_stay_live(client, page_cache):
+    paper = make_paper(hf_comments=1)
+    client.force_login(make_user())
+    assert '0<span class="visually-hidden"> comments here' in client.get("/").text
+    updated_at = paper.updated_at
+    post_comment(paper, make_user("ada"), "Fresh")
+    paper.refresh_from_db()
+    assert paper.updated_at == updated_at  # the row itself is not rendered again
+    text = client.get("/").text
+    assert '1<span class="visually-hidden"> comment here' in text
+    assert '1<span class="visually-hidden"> on Hugging Face' in text

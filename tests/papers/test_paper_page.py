@@ -127,3 +127,11 @@ def test_the_paper_page_runs_a_bounded_number_of_queries(client, paper, django_a
         make_paper(topics=("multimodal agents",), authors=("Ada Lovelace", f"Author {n}"))
     with django_assert_max_num_queries(11):
         assert client.get("/papers/2608.15265/").status_code == 200
+
+
+def test_the_paper_page_counts_its_comments_apart_from_hugging_faces(client, paper):
+    text = client.get("/papers/2608.15265/").text
+    assert '<span class="stat" id="comment-stat">0 comments here</span>' in text
+    assert "Hugging Face: 39 upvotes, 1 comment" in text
+    assert 'Discussion <span class="muted" id="discussion-count">(0)</span>' in text
+    assert "Also 1 comment on" in text
