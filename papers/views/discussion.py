@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -39,6 +40,20 @@ def login_first(request: HtmxHttpRequest, come_back_to: str) -> HttpResponse:
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     response = TemplateResponse(request, "403.html", {"message": message}, status=403)
     return in_live_region(request, response, "403.html#message")
+
+
+def comment_page(request: HtmxHttpRequest, fallback: str) -> str:
+    """The page a comment form or link was used on, to come back to: its `next`, else the page htmx is on, else
+    `fallback`. Not the Referer: a comment's page opened from elsewhere (a notification) is where to come back to."""
+    candidates = [request.POST.get("next"), request.GET.get("next")]
+    if request.htmx:
+        candidates.append(request.htmx.current_url_abs_path)
+    return next((path for candidate in candidates if (path := local_path(request, candidate))), fallback)
+
+
+def to_comment(page: str, comment: Comment) -> HttpResponseRedirect:
+    """Back to `page`, at `comment`."""
+    return HttpResponseRedirect(f"{page.partition('#')[0]}#comment-{comment.pk}")
 
 
 def check_can_write(request: HttpRequest) -> None:
@@ -87,36 +102,38 @@ def comment_create(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         return redirect(f"{paper.get_absolute_url()}#discussion")
     if not request.user.is_authenticated:
         return login_first(request, f"{paper.get_absolute_url()}#discussion")
+    back = comment_page(request, paper.get_absolute_url())
     parent = None
     if request.POST.get("parent"):
         parent_id = posted_id(request.POST["parent"])
         parent = Comment.objects.filter(paper=paper, pk=parent_id).first() if parent_id is not None else None
         if parent is None:
-            return form_page(request, paper, None, error="The comment you replied to is not on this paper.")
+            return form_page(request, paper, None, back, error="The comment you replied to is not on this paper.")
     body = request.POST.get("body", "")
     if "preview" in request.POST:
-        return form_page(request, paper, parent, preview=True)
+        return form_page(request, paper, parent, back, preview=True)
     try:
         comment = discussion.post_comment(paper, request.user, body, parent)
     except PermissionDenied as error:
         return forbidden(request, str(error))
     except ValidationError as error:
-        return form_page(request, paper, parent, error=error.messages[0])
+        return form_page(request, paper, parent, back, error=error.messages[0])
     if request.htmx:
-        context = {"node": discussion.Node(comment), "paper": paper, "parent": parent}
+        context = {"node": discussion.Node(comment), "paper": paper, "parent": parent, "return_to": back}
         context |= {"comment_max_length": COMMENT_MAX_LENGTH, "update_counts": on_paper_page(request, paper)}
         return TemplateResponse(request, "papers/includes/comment_posted.html", context)
-    return redirect(f"{paper.get_absolute_url()}#comment-{comment.pk}")
+    return to_comment(back, comment)
 
 
 def form_page(
-    request: HtmxHttpRequest, paper: Paper, parent: Comment | None, error: str = "", preview: bool = False
+    request: HtmxHttpRequest, paper: Paper, parent: Comment | None, back: str, error: str = "", preview: bool = False
 ) -> HttpResponse:
     """The comment form again, with the text kept, an error or a preview: a page, or the form for htmx."""
     body = request.POST.get("body", "")
     context = {
         "paper": paper,
         "parent": parent,
+        "return_to": back,
         "body": body,
         "error": error,
         "preview_html": render_markdown(body).html if preview and body.strip() else "",
@@ -144,10 +161,12 @@ def comment_detail(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> 
     comment = get_object_or_404(
         Comment.objects.select_related("paper", "parent__author"), pk=comment_id, paper__arxiv_id=arxiv_id
     )
+    back = comment_page(request, request.path)  # its reply form, and its comments' links, come back here
     if request.htmx and request.GET.get("reply"):  # the reply form, opened under the comment
         context = {"paper": comment.paper, "parent": comment, "comment_max_length": COMMENT_MAX_LENGTH}
-        return TemplateResponse(request, "papers/comment_detail.html#reply-form", context | {"focus": comment})
-    context = thread_context(request, comment.paper, root=comment) | {"focus": comment}
+        context |= {"focus": comment, "return_to": back}
+        return TemplateResponse(request, "papers/comment_detail.html#reply-form", context)
+    context = thread_context(request, comment.paper, root=comment) | {"focus": comment, "return_to": back}
     return TemplateResponse(request, "papers/comment_detail.html", context)
 
 
@@ -163,6 +182,7 @@ def comment_edit(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> Ht
         return login_first(request, comment.get_absolute_url())
     if not comment.can_edit(request.user):
         return forbidden(request, "Only the author can edit a comment, within 30 minutes of posting it.")
+    back = comment_page(request, comment.paper.get_absolute_url())
     error = ""
     if request.method == "POST" and "preview" not in request.POST:
         try:
@@ -171,10 +191,11 @@ def comment_edit(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> Ht
             error = exc.messages[0]
         else:
             if request.htmx:
-                return comment_fragment(request, comment)
-            return redirect(f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
+                return comment_fragment(request, comment, back)
+            return to_comment(back, comment)
     body = request.POST.get("body", comment.body)
     context = {
+        "return_to": back,
         "comment": comment,
         "paper": comment.paper,
         "body": body,
@@ -191,14 +212,15 @@ def on_paper_page(request: HtmxHttpRequest, paper: Paper) -> bool:
     return urlsplit(request.htmx.current_url_abs_path or "").path == paper.get_absolute_url()
 
 
-def comment_fragment(request: HttpRequest, comment: Comment, update_counts: bool = False) -> HttpResponse:
-    """One comment (without its replies, which stay in place) for htmx swaps; with the paper's recounted
-    comment counts out of band when `update_counts`."""
+def comment_fragment(request: HttpRequest, comment: Comment, back: str, update_counts: bool = False) -> HttpResponse:
+    """One comment (without its replies, which stay in place) for htmx swaps on the page `back`; with the paper's
+    recounted comment counts out of band when `update_counts`."""
     comment.refresh_from_db()
     if update_counts:
         comment.paper.refresh_from_db(fields=["comment_count"])
     node = discussion.Node(comment, is_upvoted=comment.votes.filter(user=request.user.pk).exists())
     context = {"node": node, "comment": comment, "paper": comment.paper, "update_counts": update_counts}
+    context["return_to"] = back
     return TemplateResponse(request, "papers/includes/comment_body.html", context)
 
 
@@ -211,9 +233,10 @@ def comment_delete(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> 
         discussion.delete_comment(comment, request.user)
     except PermissionDenied as error:
         return forbidden(request, str(error))
+    back = comment_page(request, comment.paper.get_absolute_url())
     if request.htmx:
-        return comment_fragment(request, comment, update_counts=on_paper_page(request, comment.paper))
-    return redirect(f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
+        return comment_fragment(request, comment, back, update_counts=on_paper_page(request, comment.paper))
+    return to_comment(back, comment)
 
 
 @require_POST
@@ -245,7 +268,8 @@ def comment_flag(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> Ht
         return login_first(request, comment.get_absolute_url())
     if comment.is_removed:
         return forbidden(request, "This comment is gone already.")
-    error, done = "", False
+    back = comment_page(request, comment.paper.get_absolute_url())
+    error = ""
     if request.method == "POST":
         try:
             discussion.flag_comment(comment, request.user, request.POST.get("reason", ""), request.POST.get("note", ""))
@@ -254,9 +278,8 @@ def comment_flag(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> Ht
         except ValidationError as exc:
             error = exc.messages[0]
         else:
-            done = True
-            if not request.htmx:
-                return redirect(f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
-    context = {"comment": comment, "paper": comment.paper, "reasons": Flag.Reason.choices, "error": error, "done": done}
-    template = "papers/comment_flag.html" + ("#flag-form" if request.htmx else "")
-    return TemplateResponse(request, template, context, status=400 if error and not request.htmx else 200)
+            messages.success(request, "Thanks for the flag: a moderator will look at the comment.")
+            return to_comment(back, comment)
+    context = {"comment": comment, "paper": comment.paper, "reasons": Flag.Reason.choices, "error": error}
+    context["return_to"] = back
+    return TemplateResponse(request, "papers/comment_flag.html", context, status=400 if error else 200)

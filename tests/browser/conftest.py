@@ -99,6 +99,15 @@ def site_pages() -> list[tuple[str, str, int]]:
     return list(SITE_PAGES)
 
 
+@pytest.fixture(autouse=True, scope="package")
+def similarity_libraries() -> None:
+    """Loaded before the live server's first request, as the web server does at start (config/wsgi.py) when it
+    runs tasks itself: a member's first upvote in a browser must not wait for them."""
+    from papers.similarity import preload
+
+    preload()
+
+
 @pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
     """One headless Chromium for the whole package.

@@ -407,3 +407,55 @@ def test_the_unsubscribe_link_turns_the_emails_off_with_one_click(
     member.refresh_from_db()
     assert member.email_on_reply is False
     assert client.get("/unsubscribe/forged-token/").status_code == 404
+
+
+# --- Coming back to the page a comment action was used on ----------------------------------------
+
+
+def test_without_javascript_a_reply_made_on_a_comments_page_comes_back_to_it(member_client, other_member, paper):
+    parent = make_comment(paper, other_member, "A question")
+    page = comment_url(parent)
+    form = member_client.get(page).text
+    assert form.count(f'id="comment-form-{parent.pk}"') == 1  # its own reply form, once
+    assert '<a href="#reply">Reply</a>' in form  # the comment's Reply goes to that form
+    assert f'name="next" value="{page}"' in form
+    response = member_client.post(comments_url(paper), {"body": "An answer", "parent": parent.pk, "next": page})
+    reply = Comment.objects.get(parent=parent)
+    assert response["Location"] == f"{page}#comment-{reply.pk}"
+
+
+def test_a_reply_link_takes_its_page_along_to_the_reply_form(member_client, other_member, paper):
+    parent = make_comment(paper, other_member, "A question")
+    listing = member_client.get(f"{paper.get_absolute_url()}?comments=new").text
+    link = f"{comment_url(parent)}?reply=1&amp;next=/papers/2608.15265/%3Fcomments%3Dnew#reply"
+    assert f'href="{link}"' in listing
+    form = member_client.get(f"{comment_url(parent)}?reply=1&next=/papers/2608.15265/%3Fcomments%3Dnew").text
+    assert 'name="next" value="/papers/2608.15265/?comments=new"' in form
+
+
+@pytest.mark.parametrize("next_value", ["abc", "//evil.example/", "https://evil.example/x", "/\\evil.example"])
+def test_a_comment_action_never_leaves_for_a_next_that_is_no_local_path(member_client, paper, next_value):
+    response = member_client.post(comments_url(paper), {"body": "Fine", "next": next_value})
+    comment = Comment.objects.get()
+    assert response["Location"] == f"/papers/2608.15265/#comment-{comment.pk}"
+
+
+def test_flagging_comes_back_to_the_page_with_a_thank_you(member_client, other_member, paper):
+    comment = make_comment(paper, other_member, "Buy cheap pills")
+    page = comment_url(comment)
+    flag_page = member_client.get(f"{comment_url(comment, 'flag')}?next={page}").text
+    assert f'name="next" value="{page}"' in flag_page and "data-hx-post" not in flag_page
+    response = member_client.post(comment_url(comment, "flag"), {"reason": "spam", "next": page}, follow=True)
+    assert response.redirect_chain == [(f"{page}#comment-{comment.pk}", 302)]
+    assert "Thanks for the flag" in response.text and ">Flagged<" in response.text
+
+
+def test_editing_and_deleting_without_javascript_come_back_to_their_page(member_client, member, paper):
+    comment = make_comment(paper, member, "Draft")
+    page = comment_url(comment)
+    edit_form = member_client.get(f"{comment_url(comment, 'edit')}?next={page}").text
+    assert f'name="next" value="{page}"' in edit_form
+    response = member_client.post(comment_url(comment, "edit"), {"body": "Better", "next": page})
+    assert response["Location"] == f"{page}#comment-{comment.pk}"
+    response = member_client.post(comment_url(comment, "delete"), {"next": page})
+    assert response["Location"] == f"{page}#comment-{comment.pk}"
