@@ -22,6 +22,7 @@ from ..paging import paginate
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
 from . import HtmxHttpRequest
+from .discussion import safe_next
 
 PROFILE_TABS = {"comments": "Comments", "submissions": "Submissions", "upvotes": "Upvoted papers"}
 
@@ -111,11 +112,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HtmxHttpRequest, notification_id: int) -> HttpResponse:
     notification = get_object_or_404(request.user.notifications, pk=notification_id)
     request.user.notifications.filter(pk=notification.pk).mark_read()
+    back = safe_next(request, reverse("papers:notifications"))
     if request.htmx:
         notification.refresh_from_db()
         notices.name_followed_authors([notification], request.user)
-        return TemplateResponse(request, "papers/notifications.html#notification", {"notification": notification})
-    return redirect("papers:notifications")
+        context = {"notification": notification, "return_to": back}
+        return TemplateResponse(request, "papers/notifications.html#read-answer", context)
+    return redirect(back)
 
 
 @login_required
@@ -123,7 +126,7 @@ def notification_read(request: HtmxHttpRequest, notification_id: int) -> HttpRes
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     count = request.user.notifications.mark_read()
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
-    return redirect("papers:notifications")
+    return redirect(safe_next(request, reverse("papers:notifications")))
 
 
 @require_http_methods(["GET", "POST"])

@@ -202,6 +202,23 @@ def test_marking_one_notification_read(member_client, notified, htmx):
     assert notified.filter(read_at=None).count() == 1
 
 
+def test_marking_one_read_with_htmx_updates_the_unread_counts_of_the_page_and_the_header(member_client, notified, htmx):
+    response = member_client.post(f"/notifications/{notified.first().pk}/read/", headers=htmx)
+    assert '<div id="mark-all" data-hx-swap-oob="true">' in response.text
+    assert "Mark all 1 read" in response.text
+    header = response.text.split('id="notifications-link"')[1]
+    assert header.startswith(' class="user-nav__notifications" data-hx-swap-oob="true"')
+    assert '<span class="badge">1<span class="visually-hidden"> unread' in header
+    response = member_client.post(f"/notifications/{notified.last().pk}/read/", headers=htmx)
+    assert "Mark all" not in response.text and 'class="badge">' not in response.text.split("notifications-link")[1]
+
+
+def test_without_javascript_marking_read_comes_back_to_the_page_it_was_on(member_client, notified):
+    response = member_client.post(f"/notifications/{notified.first().pk}/read/", {"next": "/notifications/?page=1"})
+    assert response["Location"] == "/notifications/?page=1"
+    assert member_client.post("/notifications/read-all/", {"next": "abc"})["Location"] == "/notifications/"
+
+
 def test_marking_all_read(member_client, notified):
     assert member_client.post("/notifications/read-all/").status_code == 302
     assert notified.filter(read_at=None).count() == 0
