@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from ..arxiv import parse_arxiv_reference
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
 from ..feed import follows_anything
@@ -186,13 +187,16 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @cache_anonymous_page
 def search(request: HtmxHttpRequest) -> HttpResponse:
+    """Search results; a pasted arXiv id or paper URL opens that paper (live htmx searches list it instead)."""
     query = " ".join(request.GET.get("q", "").split())
     page = paginate(request, Paper.objects.search(query).for_rows()) if query else None
+    arxiv_id = parse_arxiv_reference(query)
+    if page and arxiv_id and page.items and not request.htmx:
+        return redirect(page.items[0])
     if page:
         mark_upvoted(with_rows(page.items), request.user)
-    if page and page.number == 1 and len(page.items) == 1 and not request.htmx and page.items[0].arxiv_id == query:
-        return redirect(page.items[0])
-    return render_page(request, "papers/search.html", {"query": query, "page": page}, "search-results")
+    context = {"query": query, "page": page, "missing_arxiv_id": arxiv_id if page and not page.items else None}
+    return render_page(request, "papers/search.html", context, "search-results")
 
 
 @require_safe
