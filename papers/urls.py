@@ -1,4 +1,5 @@
 from django.urls import path, register_converter
+from django.views.generic import RedirectView
 
 from . import converters, feeds
 from .caching import cache_anonymous_page
@@ -6,6 +7,7 @@ from .views import discussion, feed, following, moderation, people, submit
 from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
+register_converter(converters.VersionedArxivIdConverter, "arxiv_version")
 register_converter(converters.DateConverter, "date")
 register_converter(converters.KeyConverter, "key")
 register_converter(converters.IsoWeekConverter, "week")
@@ -35,6 +37,11 @@ urlpatterns = [
     path("papers/trending/", views.trending, name="trending"),
     path("papers/feed/", cache_anonymous_page(feeds.DailyFeed()), name="daily-feed"),
     path("papers/<arxiv:arxiv_id>/", views.paper_detail, name="detail"),
+    path(
+        "papers/<arxiv_version:arxiv_id>/",
+        RedirectView.as_view(pattern_name="papers:detail", permanent=True, query_string=True),
+        name="detail-version",
+    ),
     path("papers/<arxiv:arxiv_id>/bibtex/", views.paper_bibtex, name="bibtex"),
     path("papers/<arxiv:arxiv_id>/upvote/", discussion.paper_upvote, name="upvote"),
     path("papers/<arxiv:arxiv_id>/save/", following.save_toggle, name="save"),

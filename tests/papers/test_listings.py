@@ -99,6 +99,23 @@ def test_impossible_dates_are_not_found(client, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("/papers/2608.17271v2/", "/papers/2608.17271/"),
+        ("/papers/2608.17271v12/", "/papers/2608.17271/"),
+        ("/papers/hep-th/9901001v3/", "/papers/hep-th/9901001/"),
+        ("/papers/math.GT/0309136v1/", "/papers/math.GT/0309136/"),
+    ],
+)
+def test_a_versioned_paper_address_redirects_permanently_to_the_paper(client, url, canonical):
+    make_paper(canonical.removeprefix("/papers/").removesuffix("/"), title="Versioned")
+    response = client.get(url)
+    assert response.status_code == 301
+    assert response["Location"] == canonical
+    assert "Versioned" in client.get(response["Location"]).text
+
+
 def test_urls_without_trailing_slash_redirect_like_hugging_faces(client):
     response = client.get("/papers/date/2026-08-18")
     assert response.status_code == 301
