@@ -10,12 +10,13 @@ import calendar
 import datetime as dt
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from .. import ingest
 from ..arxiv import parse_arxiv_reference
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
@@ -72,9 +73,19 @@ def render_latest_day(request: HtmxHttpRequest) -> HttpResponse:
     return render_day(request, latest, is_home=True)
 
 
+def refuse_future(first: dt.date, last: dt.date) -> None:
+    """404 for a period that begins after today, unless papers are listed in it.
+
+    Hugging Face's listing days, like ours, are UTC dates (papers.ingest.utc_today), whatever the site's time zone.
+    """
+    if first > ingest.utc_today() and not Paper.objects.listed_between(first, last).exists():
+        raise Http404("No papers are listed after today.")
+
+
 @require_safe
 @cache_anonymous_page
 def day_listing(request: HtmxHttpRequest, day: dt.date) -> HttpResponse:
+    refuse_future(day, day)
     return render_day(request, day)
 
 
@@ -96,6 +107,7 @@ def render_day(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) ->
 @cache_anonymous_page
 def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
     sunday = monday + dt.timedelta(days=6)
+    refuse_future(monday, sunday)
     sort = sort_choice(request)
     before, after = Listing.objects.day_before(monday), Listing.objects.day_after(sunday)
     context = {
@@ -113,6 +125,7 @@ def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
 @cache_anonymous_page
 def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    refuse_future(first, last)
     sort = sort_choice(request)
     before, after = Listing.objects.day_before(first), Listing.objects.day_after(last)
     context = {
