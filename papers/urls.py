@@ -1,9 +1,12 @@
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import path, register_converter
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
 from . import converters, feeds
 from .caching import cache_anonymous_page
-from .views import discussion, feed, following, moderation, people, submit
+from .sitemaps import SITEMAPS
+from .views import crawlers, discussion, feed, following, moderation, people, submit
 from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
@@ -82,6 +85,20 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("about/ranking/", views.about_ranking, name="about-ranking"),
     path("healthz/", views.healthz, name="healthz"),
+    path("robots.txt", crawlers.robots_txt, name="robots"),
+    path("favicon.ico", crawlers.favicon, name="favicon"),
+    path(
+        "sitemap.xml",
+        require_safe(cache_anonymous_page(sitemaps.index)),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "papers:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        require_safe(cache_anonymous_page(sitemaps.sitemap)),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("moderation/", moderation.log, name="moderation-log"),
     path("moderation/queue/", moderation.queue, name="moderation-queue"),
     path("moderation/comments/<int:comment_id>/", moderation.comment_detail, name="moderation-comment"),
