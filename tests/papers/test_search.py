@@ -188,3 +188,4 @@ def test_the_search_form_works_without_javascript(client, papers):
     assert '<form class="search-form" role="search" method="get" action="/search/"' in text
     assert 'name="q" value="diffusion"' in text
     assert 'data-hx-get="/search/"' in text
+    assert 'Use "quotes" for a phrase and -word to exclude. An arXiv id or link opens the paper.' in text
