@@ -15,6 +15,19 @@ class ArxivIdConverter:
         return value
 
 
+class VersionedArxivIdConverter:
+    """An arXiv id with its version (`2608.17271v2`, `hep-th/9901001v3`), to the id without it: the
+    paper page is the same for every version, so these addresses redirect to it."""
+
+    regex = rf"(?:{ARXIV_NEW_ID}|{ARXIV_OLD_ID})v\d+"
+
+    def to_python(self, value: str) -> str:
+        return value.rpartition("v")[0]
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 class KeyConverter:
     """A path segment like `<str:…>`, without NUL characters (U+0000), which PostgreSQL text refuses:
     a key with one matches no URL (404) instead of failing in the query (500)."""

@@ -284,6 +284,12 @@ class Summary:
     def __str__(self) -> str:
         return f"{self.source}: {self.items} items; papers {self.papers}; listings {self.listings}"
 
+    def __iadd__(self, other: Summary) -> Summary:
+        self.items += other.items
+        self.papers += other.papers
+        self.listings += other.listings
+        return self
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -291,9 +297,10 @@ class Summary:
 @dataclass
 class ImportResult:
     sources: list[Summary]
-    total: Summary
+    total: Summary  # the sum of the sources' summaries
     warnings: list[str]
     changed_paper_ids: list[int]
+    written_listings: int = 0  # listing rows inserted or updated
     changed_topic_ids: list[int] = field(default_factory=list)
     created_paper_ids: list[int] = field(default_factory=list)  # the new papers (also in changed_paper_ids)
 
@@ -659,7 +666,7 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
             Paper.objects.filter(pk__in=chunk).refresh_search_vectors()
         for chunk in _chunks(result.changed_topic_ids):
             Topic.objects.filter(pk__in=chunk).refresh_paper_counts()
-        if result.changed_paper_ids or result.total.listings.created or result.total.listings.updated:
+        if result.changed_paper_ids or result.written_listings:
             transaction.on_commit(bump_pages_version)
         if result.created_paper_ids:
             from papers.tasks import notify_new_papers
@@ -815,8 +822,13 @@ def _upsert_papers(
             touched_listings.add(key)
         summaries.append(summary)
 
+    # The total adds up the sources' lines, so they always agree: a paper created by one file and
+    # updated by a later one counts once as created and once as updated, as the two lines say.
+    total = Summary("Total")
+    for summary in summaries:
+        total += summary
+
     now = timezone.now()
-    total = Summary("Total", items=sum(summary.items for summary in summaries))
     touched_ids = {item.arxiv_id for batch in batches for item in batch.items}
     new_papers, changed_papers, changed_fields = [], [], set()
     replace_authorships, replace_topics = [], []
@@ -825,16 +837,13 @@ def _upsert_papers(
         if state.original is None:
             state.paper.created_at = state.paper.updated_at = now
             new_papers.append(state)
-            total.papers.created += 1
             continue
         after = state.snapshot()
         diff = [name for name, old, new in zip(PAPER_FIELDS, state.original, after, strict=False) if old != new]
         authorships_changed = after[-2] != state.original[-2]
         topics_changed = after[-1] != state.original[-1]
         if not (diff or authorships_changed or topics_changed):
-            total.papers.unchanged += 1
             continue
-        total.papers.updated += 1
         state.paper.updated_at = now
         changed_papers.append(state.paper)
         changed_fields.update(diff)
@@ -874,15 +883,11 @@ def _upsert_papers(
         if row is None:
             paper_id = states[key[0]].paper.pk
             new_listings.append(Listing(date=key[1], paper_id=paper_id, created_at=now, updated_at=now, **values))
-            total.listings.created += 1
         elif any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = now
             changed_listings.append(row)
-            total.listings.updated += 1
-        else:
-            total.listings.unchanged += 1
     Listing.objects.bulk_create(new_listings)
     if changed_listings:
         Listing.objects.bulk_update(changed_listings, [*LISTING_FIELDS, "updated_at"])
@@ -897,6 +902,7 @@ def _upsert_papers(
         total=total,
         warnings=warnings,
         changed_paper_ids=changed_ids,
+        written_listings=len(new_listings) + len(changed_listings),
         changed_topic_ids=changed_topic_ids,
         created_paper_ids=created_ids,
     )

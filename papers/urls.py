@@ -1,11 +1,16 @@
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import path, register_converter
+from django.views.decorators.http import require_safe
+from django.views.generic import RedirectView
 
 from . import converters, feeds
 from .caching import cache_anonymous_page
-from .views import discussion, feed, following, moderation, people, submit
+from .sitemaps import SITEMAPS
+from .views import crawlers, discussion, feed, following, moderation, people, submit
 from .views import listings as views
 
 register_converter(converters.ArxivIdConverter, "arxiv")
+register_converter(converters.VersionedArxivIdConverter, "arxiv_version")
 register_converter(converters.DateConverter, "date")
 register_converter(converters.KeyConverter, "key")
 register_converter(converters.IsoWeekConverter, "week")
@@ -35,6 +40,11 @@ urlpatterns = [
     path("papers/trending/", views.trending, name="trending"),
     path("papers/feed/", cache_anonymous_page(feeds.DailyFeed()), name="daily-feed"),
     path("papers/<arxiv:arxiv_id>/", views.paper_detail, name="detail"),
+    path(
+        "papers/<arxiv_version:arxiv_id>/",
+        RedirectView.as_view(pattern_name="papers:detail", permanent=True, query_string=True),
+        name="detail-version",
+    ),
     path("papers/<arxiv:arxiv_id>/bibtex/", views.paper_bibtex, name="bibtex"),
     path("papers/<arxiv:arxiv_id>/upvote/", discussion.paper_upvote, name="upvote"),
     path("papers/<arxiv:arxiv_id>/save/", following.save_toggle, name="save"),
@@ -75,6 +85,20 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("about/ranking/", views.about_ranking, name="about-ranking"),
     path("healthz/", views.healthz, name="healthz"),
+    path("robots.txt", crawlers.robots_txt, name="robots"),
+    path("favicon.ico", crawlers.favicon, name="favicon"),
+    path(
+        "sitemap.xml",
+        require_safe(cache_anonymous_page(sitemaps.index)),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "papers:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        require_safe(cache_anonymous_page(sitemaps.sitemap)),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("moderation/", moderation.log, name="moderation-log"),
     path("moderation/queue/", moderation.queue, name="moderation-queue"),
     path("moderation/comments/<int:comment_id>/", moderation.comment_detail, name="moderation-comment"),

@@ -61,6 +61,9 @@ SEARCH_CONFIG = "english"
 SEARCH_MAX_RANKED = 500
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_WORDS = 8
+# A search term: an optional "-" (leave out), then a "quoted phrase" (the closing quote optional) or a word.
+_SEARCH_TERM_RE = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
+_WORD_CHARACTER_RE = re.compile(r"\w")
 
 
 def normalize_arxiv_id(value: str) -> str | None:
@@ -73,6 +76,22 @@ def normalize_arxiv_id(value: str) -> str | None:
 def normalize_whitespace(value: str) -> str:
     """Runs of whitespace to one space, ends trimmed, NUL characters (which no database text column takes) gone."""
     return " ".join(value.replace("\x00", " ").split())
+
+
+def search_terms(query: str) -> list[tuple[str, bool]]:
+    """The terms of a search as (text, excluded): words and "quoted phrases", each excluded when it
+    starts with "-" (`-video`, `-"video diffusion"`), as PostgreSQL's websearch_to_tsquery reads them.
+
+    A hyphen inside a word is part of it (`sana-video`); terms without a letter or digit are dropped,
+    and only the first SEARCH_MAX_WORDS are kept.
+    """
+    terms = []
+    for match in _SEARCH_TERM_RE.finditer(query):
+        minus, phrase, word = match.groups()
+        text = " ".join(phrase.split()) if phrase is not None else word.lstrip("-").strip("'")
+        if _WORD_CHARACTER_RE.search(text):
+            terms.append((text, bool(minus)))
+    return terms[:SEARCH_MAX_WORDS]
 
 
 def topic_slug(name: str) -> str:
@@ -241,17 +260,21 @@ class PaperQuerySet(models.QuerySet):
         )
 
     def search(self, query: str) -> Self:
-        """Papers matching every word of `query`, best first.
+        """Papers matching `query`, best first: every word and "quoted phrase" must match, none of the
+        -words and -"phrases"; an arXiv id or an arXiv or Hugging Face paper URL finds that paper.
 
         PostgreSQL ranks with full-text search (title above authors and keywords
-        above abstract); elsewhere each word must appear in one of those columns
+        above abstract); elsewhere each term must appear in one of those columns
         and the score weighs where it was found the same way.
         """
+        from ..arxiv import parse_arxiv_reference  # papers.arxiv imports the models
+
         query = normalize_whitespace(query)[:SEARCH_MAX_LENGTH]
-        arxiv_id = normalize_arxiv_id(query.removeprefix("https://arxiv.org/abs/"))
-        if arxiv_id:
+        if arxiv_id := parse_arxiv_reference(query):
             return self.filter(arxiv_id=arxiv_id)
         if connections[self.db].vendor == "postgresql":
+            # websearch_to_tsquery reads the same syntax; the parser indexes "sana-video" with its parts
+            # "sana" and "video", so -video leaves it out too.
             ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
             matches = self.filter(search_vector=ts_query)
             # Ranking reads each match's whole vector: bound the work by ranking the best-voted matches.
@@ -261,16 +284,20 @@ class PaperQuerySet(models.QuerySet):
                 .annotate(rank=SearchRank(F("search_vector"), ts_query, normalization=Value(1)))
                 .order_by("-rank", "-points", "-pk")
             )
-        words = [word for word in query.split() if word.strip("\"'")][:SEARCH_MAX_WORDS]
-        if not words:
+        terms = search_terms(query)
+        if not terms:
             return self.none()
+        fields = {"title": 8, "authors_text": 4, "keywords_text": 4, "abstract": 1}
         queryset = self.alias(keywords_text=Cast("keywords", TextField()))
         score = Value(0)
-        for word in (w.strip("\"'") for w in words):
-            fields = {"title": 8, "authors_text": 4, "keywords_text": 4, "abstract": 1}
-            queryset = queryset.filter(Q.create([(f"{f}__icontains", word) for f in fields], connector=Q.OR))
+        for text, excluded in terms:
+            found = Q.create([(f"{field}__icontains", text) for field in fields], connector=Q.OR)
+            if excluded:
+                queryset = queryset.exclude(found)
+                continue
+            queryset = queryset.filter(found)
             for field, weight in fields.items():
-                score += Case(When(**{f"{field}__icontains": word}, then=Value(weight)), default=Value(0))
+                score += Case(When(**{f"{field}__icontains": text}, then=Value(weight)), default=Value(0))
         return queryset.annotate(rank=Cast(score, IntegerField())).order_by("-rank", "-points", "-pk")
 
     def trending(self) -> Self:

@@ -10,12 +10,14 @@ import calendar
 import datetime as dt
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from .. import ingest
+from ..arxiv import parse_arxiv_reference
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
 from ..feed import follows_something
@@ -72,9 +74,19 @@ def render_latest_day(request: HtmxHttpRequest) -> HttpResponse:
     return render_day(request, latest, is_home=True)
 
 
+def refuse_future(first: dt.date, last: dt.date) -> None:
+    """404 for a period that begins after today, unless papers are listed in it.
+
+    Hugging Face's listing days, like ours, are UTC dates (papers.ingest.utc_today), whatever the site's time zone.
+    """
+    if first > ingest.utc_today() and not Paper.objects.listed_between(first, last).exists():
+        raise Http404("No papers are listed after today.")
+
+
 @require_safe
 @cache_anonymous_page
 def day_listing(request: HtmxHttpRequest, day: dt.date) -> HttpResponse:
+    refuse_future(day, day)
     return render_day(request, day)
 
 
@@ -96,6 +108,7 @@ def render_day(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) ->
 @cache_anonymous_page
 def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
     sunday = monday + dt.timedelta(days=6)
+    refuse_future(monday, sunday)
     sort = sort_choice(request)
     before, after = Listing.objects.day_before(monday), Listing.objects.day_after(sunday)
     context = {
@@ -113,6 +126,7 @@ def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
 @cache_anonymous_page
 def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    refuse_future(first, last)
     sort = sort_choice(request)
     before, after = Listing.objects.day_before(first), Listing.objects.day_after(last)
     context = {
@@ -187,13 +201,16 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @cache_anonymous_page
 def search(request: HtmxHttpRequest) -> HttpResponse:
+    """Search results; a pasted arXiv id or paper URL opens that paper (live htmx searches list it instead)."""
     query = " ".join(request.GET.get("q", "").split())
     page = paginate(request, Paper.objects.search(query).for_rows()) if query else None
+    arxiv_id = parse_arxiv_reference(query)
+    if page and arxiv_id and page.items and not request.htmx:
+        return redirect(page.items[0])
     if page:
         mark_upvoted(with_rows(page.items), request.user)
-    if page and page.number == 1 and len(page.items) == 1 and not request.htmx and page.items[0].arxiv_id == query:
-        return redirect(page.items[0])
-    return render_page(request, "papers/search.html", {"query": query, "page": page}, "search-results")
+    context = {"query": query, "page": page, "missing_arxiv_id": arxiv_id if page and not page.items else None}
+    return render_page(request, "papers/search.html", context, "search-results")
 
 
 @require_safe

@@ -38,9 +38,9 @@ def test_two_concurrent_imports_of_the_same_folder_both_succeed_without_duplicat
 
     assert errors == []
     assert sorted(outputs) == [
-        "Total (17 files): 398 items; papers 0 created, 0 updated, 397 unchanged; "
+        "Total (17 files): 398 items; papers 0 created, 0 updated, 398 unchanged; "
         "listings 0 created, 0 updated, 398 unchanged",
-        "Total (17 files): 398 items; papers 397 created, 0 updated, 0 unchanged; "
+        "Total (17 files): 398 items; papers 397 created, 1 updated, 0 unchanged; "
         "listings 398 created, 0 updated, 0 unchanged",
     ]
     assert (Paper.objects.count(), Listing.objects.count()) == (397, 398)

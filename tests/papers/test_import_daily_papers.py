@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from papers.models import Author, Authorship, HFUser, Listing, Paper, PaperTopic
 from tests.conftest import HF_FIXTURES
+from tests.factories import derived_file
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +61,53 @@ def test_importing_the_folder_prints_a_summary_per_file_and_a_total():
     # 2608.12313 was created on 2026-08-13 and is listed again on 2026-08-19.
     assert output[16].endswith("papers 25 created, 1 updated, 0 unchanged; listings 26 created, 0 updated, 0 unchanged")
     assert output[17] == (
-        "Total (17 files): 398 items; papers 397 created, 0 updated, 0 unchanged; "
+        "Total (17 files): 398 items; papers 397 created, 1 updated, 0 unchanged; "
         "listings 398 created, 0 updated, 0 unchanged"
     )
+
+
+SUMMARY = re.compile(
+    r"^(?P<source>.+): (\d+) items; papers (\d+) created, (\d+) updated, (\d+) unchanged; "
+    r"listings (\d+) created, (\d+) updated, (\d+) unchanged$"
+)
+
+
+def summary_counts(output: str) -> tuple[list[tuple[int, ...]], tuple[int, ...]]:
+    """The counts of every per-file line, and of the Total line, of an import's output."""
+    matches = [SUMMARY.match(line) for line in output.splitlines()]
+    assert all(matches), output
+    counts = [tuple(int(n) for n in match.groups()[1:]) for match in matches]
+    assert matches[-1]["source"].startswith("Total (")
+    return counts[:-1], counts[-1]
+
+
+def test_the_total_adds_up_the_per_file_lines_when_a_later_file_updates_papers(tmp_path, hf_fixture):
+    def relist_three_with_more_upvotes(items):
+        del items[3:]
+        for item in items:
+            item["paper"]["submittedOnDailyAt"] = "2026-08-20T00:00:00.000Z"
+            item["paper"]["upvotes"] += 10
+
+    later = derived_file(
+        tmp_path, hf_fixture("2026-08-18"), relist_three_with_more_upvotes, "daily_papers_2026-08-20.json"
+    )
+
+    files, total = summary_counts(run_import(hf_fixture("2026-08-17"), hf_fixture("2026-08-18"), later))
+    assert files == [(23, 23, 0, 0, 23, 0, 0), (29, 29, 0, 0, 29, 0, 0), (3, 0, 3, 0, 3, 0, 0)]
+    assert total == tuple(map(sum, zip(*files, strict=True))) == (55, 52, 3, 0, 55, 0, 0)
+
+    files, total = summary_counts(run_import(hf_fixture("2026-08-18"), later))
+    assert files == [(29, 0, 0, 29, 0, 0, 29), (3, 0, 0, 3, 0, 0, 3)]
+    assert total == tuple(map(sum, zip(*files, strict=True))) == (32, 0, 0, 32, 0, 0, 32)
+
+    def one_more_upvote(items):
+        items[0]["paper"]["upvotes"] += 1
+        items[0]["numComments"] += 1
+
+    latest = derived_file(tmp_path, later, one_more_upvote, "daily_papers_2026-08-20-again.json")
+    files, total = summary_counts(run_import(hf_fixture("2026-08-18"), later, latest))
+    assert files == [(29, 0, 0, 29, 0, 0, 29), (3, 0, 0, 3, 0, 0, 3), (3, 0, 1, 2, 0, 1, 2)]
+    assert total == tuple(map(sum, zip(*files, strict=True))) == (35, 0, 1, 34, 0, 1, 34)
 
 
 def test_reimporting_the_same_files_changes_nothing():
@@ -71,7 +116,7 @@ def test_reimporting_the_same_files_changes_nothing():
     with CaptureQueriesContext(connection) as queries:
         output = run_import(HF_FIXTURES)
     assert output.splitlines()[-1] == (
-        "Total (17 files): 398 items; papers 0 created, 0 updated, 397 unchanged; "
+        "Total (17 files): 398 items; papers 0 created, 0 updated, 398 unchanged; "
         "listings 0 created, 0 updated, 398 unchanged"
     )
     assert [q["sql"] for q in queries.captured_queries if WRITES.match(q["sql"])] == []

@@ -2,7 +2,9 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
+from papers import ingest
 from papers.models import Listing, Paper
 from tests.factories import make_comment, make_paper, make_user
 
@@ -98,6 +100,78 @@ def test_a_day_without_papers_says_so_and_links_to_its_neighbours(client):
 )  # fmt: skip
 def test_impossible_dates_are_not_found(client, url):
     assert client.get(url).status_code == 404
+
+
+@pytest.fixture
+def today_is_aug_18(monkeypatch):
+    monkeypatch.setattr(ingest, "utc_today", lambda: AUG_18)
+
+
+@pytest.mark.parametrize(
+    "url", ["/papers/date/2026-08-19/", "/papers/week/2026-W35/", "/papers/month/2026-09/", "/papers/date/2027-01-01/"]
+)
+def test_periods_beginning_after_today_are_not_found(client, today_is_aug_18, url):
+    make_paper(listed_on=AUG_18)
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/papers/date/2026-08-18/", "/papers/week/2026-W34/", "/papers/month/2026-08/", "/papers/date/2026-08-16/"]
+)
+def test_periods_beginning_today_or_before_are_shown_even_without_papers(client, today_is_aug_18, url):
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "listed_on"),
+    [
+        ("/papers/date/2026-08-19/", dt.date(2026, 8, 19)),
+        ("/papers/week/2026-W35/", dt.date(2026, 8, 30)),
+        ("/papers/month/2026-09/", dt.date(2026, 9, 1)),
+    ],
+)
+def test_a_period_after_today_with_papers_is_shown(client, today_is_aug_18, url, listed_on):
+    make_paper(title="Early", listed_on=listed_on)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert titles(response) == ["Early"]
+
+
+def test_a_day_far_in_the_future_is_not_found_by_the_real_clock(client):
+    assert client.get("/papers/date/2999-01-01/").status_code == 404
+    assert client.get("/papers/week/2999-W01/").status_code == 404
+    assert client.get("/papers/month/2999-01/").status_code == 404
+
+
+def test_today_is_the_utc_date_whatever_the_sites_time_zone(client, settings, monkeypatch):
+    """At 00:30 UTC on Aug 18 it is still Aug 17 in Los Angeles, and already Aug 19 at 23:30 UTC in Kiribati:
+    the listing days are UTC dates, so Aug 18 is shown and Aug 19 is not found either way."""
+    for zone, moment in [
+        ("America/Los_Angeles", dt.datetime(2026, 8, 18, 0, 30, tzinfo=dt.UTC)),
+        ("Pacific/Kiritimati", dt.datetime(2026, 8, 18, 23, 30, tzinfo=dt.UTC)),
+    ]:
+        settings.TIME_ZONE = zone
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        assert client.get("/papers/date/2026-08-18/").status_code == 200, zone
+        assert client.get("/papers/date/2026-08-19/").status_code == 404, zone
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("/papers/2608.17271v2/", "/papers/2608.17271/"),
+        ("/papers/2608.17271v12/", "/papers/2608.17271/"),
+        ("/papers/hep-th/9901001v3/", "/papers/hep-th/9901001/"),
+        ("/papers/math.GT/0309136v1/", "/papers/math.GT/0309136/"),
+    ],
+)
+def test_a_versioned_paper_address_redirects_permanently_to_the_paper(client, url, canonical):
+    make_paper(canonical.removeprefix("/papers/").removesuffix("/"), title="Versioned")
+    response = client.get(url)
+    assert response.status_code == 301
+    assert response["Location"] == canonical
+    assert "Versioned" in client.get(response["Location"]).text
 
 
 def test_urls_without_trailing_slash_redirect_like_hugging_faces(client):

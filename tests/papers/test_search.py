@@ -46,15 +46,99 @@ def test_ties_go_to_the_paper_with_more_points(client):
     assert titles(client.get("/search/", {"q": "graph networks"})) == ["Graph networks two", "Graph networks one"]
 
 
-def test_an_arxiv_id_opens_the_paper(client):
-    paper = make_paper("2608.15265")
-    for query in ["2608.15265", "arXiv:2608.15265v2", " 2608.15265 "]:
-        response = client.get("/search/", {"q": query})
-        if query.strip() == "2608.15265":
-            assert response.status_code == 302
-            assert response["Location"] == paper.get_absolute_url()
-        else:
-            assert titles(response) == [paper.title]
+@pytest.mark.parametrize(
+    "query",
+    [
+        "2608.17271",
+        " 2608.17271 ",
+        "2608.17271v2",
+        "arXiv:2608.17271v2",
+        "arxiv.org/abs/2608.17271",
+        "https://arxiv.org/abs/2608.17271",
+        "http://arxiv.org/abs/2608.17271v2",
+        "https://www.arxiv.org/abs/2608.17271",
+        "www.arxiv.org/abs/2608.17271v2",
+        "https://arxiv.org/pdf/2608.17271",
+        "https://arxiv.org/pdf/2608.17271v2.pdf",
+        "arxiv.org/pdf/2608.17271.pdf",
+        "https://huggingface.co/papers/2608.17271",
+        "huggingface.co/papers/2608.17271",
+    ],
+)
+def test_an_arxiv_id_or_paper_url_opens_the_paper(client, query):
+    paper = make_paper("2608.17271")
+    make_paper(title="Cites 2608.17271", abstract="Builds on arxiv.org/abs/2608.17271.")
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 302
+    assert response["Location"] == paper.get_absolute_url() == "/papers/2608.17271/"
+
+
+def test_an_old_style_id_url_opens_the_paper(client):
+    paper = make_paper("hep-th/9901001")
+    response = client.get("/search/", {"q": "https://arxiv.org/abs/hep-th/9901001v3"})
+    assert response.status_code == 302
+    assert response["Location"] == paper.get_absolute_url()
+
+
+@pytest.mark.parametrize("query", ["2608.17271", "https://arxiv.org/abs/2608.17271v2"])
+def test_htmx_search_for_an_arxiv_id_or_url_shows_the_paper_instead_of_redirecting(client, query):
+    make_paper("2608.17271", title="By id")
+    response = client.get("/search/", {"q": query}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert titles(response) == ["By id"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_the_url_of_a_paper_not_here_offers_to_submit_it(client, papers, headers):
+    response = client.get("/search/", {"q": "https://arxiv.org/abs/2608.99999v2"}, headers=headers)
+    assert response.status_code == 200
+    assert titles(response) == []
+    assert "The arXiv paper 2608.99999 is not on Paper Commons yet." in response.text
+    assert '<a href="/submit/">submit it</a> (paste 2608.99999 there)' in response.text
+    assert '<a href="https://arxiv.org/abs/2608.99999">read it on arXiv</a>' in response.text
+
+
+def test_a_minus_word_leaves_out_papers_with_it_hyphenated_words_included(client):
+    make_paper(title="SANA-Video: efficient diffusion transformers", hf_upvotes=50, abstract="Fast generation.")
+    make_paper(title="Image diffusion at scale", abstract="Pictures.")
+    make_paper(title="Diffusion for video", abstract="Frames.")
+    assert titles(client.get("/search/", {"q": "diffusion -video"})) == ["Image diffusion at scale"]
+    assert set(titles(client.get("/search/", {"q": "diffusion -sana-video"}))) == {
+        "Image diffusion at scale",
+        "Diffusion for video",
+    }
+    assert titles(client.get("/search/", {"q": "sana-video"})) == ["SANA-Video: efficient diffusion transformers"]
+
+
+@pytest.mark.parametrize(
+    ("word", "left_out"),
+    [
+        ("sparse", "Sparse attention for diffusion transformers"),  # in the title
+        ("smith", "A survey of agents"),  # in the authors
+        ("video", "World models"),  # in the keywords
+        ("sampling", "Efficient kernels"),  # in the abstract
+    ],
+)
+def test_a_minus_word_leaves_out_papers_having_it_in_title_authors_keywords_or_abstract(client, papers, word, left_out):
+    everything = set(titles(client.get("/search/", {"q": "diffusion"})))
+    assert set(titles(client.get("/search/", {"q": f"diffusion -{word}"}))) == everything - {left_out}
+    assert left_out in everything
+
+
+def test_only_minus_words_find_every_paper_without_them(client, papers):
+    found = titles(client.get("/search/", {"q": "-diffusion -kernels"}))
+    assert found == ["Protein folding at scale"]
+
+
+def test_quotes_match_a_phrase_and_minus_quotes_leave_it_out(client):
+    make_paper(title="Video diffusion models", hf_upvotes=2)
+    make_paper(title="Diffusion models for video", hf_upvotes=1)
+    assert titles(client.get("/search/", {"q": '"video diffusion"'})) == ["Video diffusion models"]
+    assert titles(client.get("/search/", {"q": 'diffusion -"video diffusion"'})) == ["Diffusion models for video"]
+    assert titles(client.get("/search/", {"q": "video diffusion"})) == [
+        "Video diffusion models",
+        "Diffusion models for video",
+    ]
 
 
 def test_no_results_says_so(client, papers):
@@ -99,15 +183,9 @@ def test_htmx_search_returns_only_the_results(client, papers):
     assert "HX-Request" in response["Vary"]
 
 
-def test_htmx_search_for_an_arxiv_id_shows_the_paper_instead_of_redirecting(client):
-    make_paper("2608.15265", title="By id")
-    response = client.get("/search/", {"q": "2608.15265"}, headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    assert "By id" in response.text
-
-
 def test_the_search_form_works_without_javascript(client, papers):
     text = client.get("/search/", {"q": "diffusion"}).text
     assert '<form class="search-form" role="search" method="get" action="/search/"' in text
     assert 'name="q" value="diffusion"' in text
     assert 'data-hx-get="/search/"' in text
+    assert 'Use "quotes" for a phrase and -word to exclude. An arXiv id or link opens the paper.' in text
