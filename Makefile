@@ -5,6 +5,8 @@ PORT ?= 8000
 DEMO_DATA := tests/fixtures/hf
 PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/test
 REDIS ?= redis://127.0.0.1:6379/0
+# Parallel test workers (pytest-xdist): one per core by default; JOBS=0 runs in one process.
+JOBS ?= auto
 
 .PHONY: run setup demo test test-postgres ci lint format worker beat bench check-deploy
 
@@ -20,7 +22,7 @@ demo: setup
 
 test: setup  ## Every test, Chromium ones included, on SQLite (or on DATABASE_URL when set)
 	@scripts/ensure-chromium
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadscope $(PYTEST_ARGS)
 
 test-postgres: setup  ## The same suite on PostgreSQL with Redis as cache and broker
 	@scripts/ensure-services

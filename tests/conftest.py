@@ -1,14 +1,31 @@
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
+from django.test import override_settings
 
 from config.celery import app as celery_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HF_FIXTURES = FIXTURES / "hf"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_redis_database(worker_id):
+    """With several workers (pytest -n), each uses a Redis database of its own: clearing the cache is FLUSHDB."""
+    if not settings.REDIS_URL or worker_id == "master":
+        yield
+        return
+    base = urlsplit(settings.REDIS_URL)
+    number = int(base.path.strip("/") or 0) + 1 + int(worker_id.removeprefix("gw"))
+    location = urlunsplit(base._replace(path=f"/{number}"))
+    caches = {"default": settings.CACHES["default"] | {"LOCATION": location}}
+    with override_settings(CACHES=caches):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -79,7 +96,7 @@ def moderator(db):
     from tests.factories import make_user
 
     user = make_user("mod")
-    user.groups.add(Group.objects.get(name="moderators"))
+    user.groups.add(Group.objects.get_or_create(name="moderators")[0])
     return user
 
 

@@ -463,7 +463,7 @@ def test_suspending_through_the_page(moderator_client, author):
 def test_a_moderator_cannot_suspend_a_moderator_staff_or_themself(moderator_client, moderator, target):
     if target == "other moderator":
         victim = make_user("mod2")
-        victim.groups.add(Group.objects.get(name="moderators"))
+        victim.groups.add(Group.objects.get_or_create(name="moderators")[0])
     elif target == "staff":
         victim = make_user("staffer", is_staff=True)
     elif target == "superuser":
