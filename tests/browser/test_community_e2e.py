@@ -4,6 +4,7 @@ delete, flag and read a notification; with JavaScript (htmx swaps in place) and 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -86,7 +87,11 @@ def test_a_new_member_takes_part_with_javascript(browsing, discussion):
     theirs.get_by_role("link", name="Flag").click()
     page.get_by_label("Spam").check()
     page.get_by_role("button", name="Flag").click()
-    expect(page.get_by_role("status")).to_contain_text("A moderator will look at it")
+    # The flag form is a page of its own; it comes back to the paper with a thank-you.
+    expect(page.get_by_role("status").filter(has_text="Thanks for the flag")).to_contain_text(
+        "a moderator will look at the comment"
+    )
+    assert urlsplit(page.url).path == f"/papers/{paper.arxiv_id}/"
     assert Flag.objects.filter(user__username="carol", reason="spam").exists()
 
     post_comment(paper, dan, "Thanks @carol!", parent=Comment.objects.get(body__contains="see my comment above"))
