@@ -34,6 +34,7 @@ def hf_api():
 def today(monkeypatch):
     """The sync runs on 2026-08-19 (UTC), the last recorded day."""
     monkeypatch.setattr(ingest, "utc_today", lambda: TODAY)
+    monkeypatch.setattr(ingest.sync, "utc_today", lambda: TODAY)  # default_sync_days() reads it there
     return TODAY
 
 

@@ -1,0 +1,42 @@
+"""Fetch days from Hugging Face (papers.hf), validate each whole and write it in its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+import requests
+from django.utils import timezone
+
+from papers import hf
+from papers.ingest.schema import IngestError
+from papers.ingest.validate import validate_items
+from papers.ingest.write import ImportResult, write_batches
+
+
+def utc_today() -> dt.date:
+    return timezone.now().astimezone(dt.UTC).date()
+
+
+def default_sync_days(today: dt.date | None = None) -> list[dt.date]:
+    """Yesterday and today (UTC): today's list still grows, yesterday's counts still move."""
+    today = today or utc_today()
+    return [today - dt.timedelta(days=1), today]
+
+
+def sync_day(day: dt.date, session: requests.Session | None = None) -> ImportResult:
+    """Fetch one day from Hugging Face, validate it whole, write it in one transaction."""
+    items = hf.fetch_daily_papers(day, session=session)
+    return write_batches([validate_items(items, hf.source_name(day), day)])
+
+
+def sync_days(
+    days: Iterable[dt.date], session: requests.Session | None = None
+) -> Iterator[tuple[dt.date, ImportResult | None, str | None]]:
+    """Sync day by day; a failing day yields its error and the next days still run."""
+    session = session or hf.make_session()
+    for day in days:
+        try:
+            yield day, sync_day(day, session), None
+        except (hf.HFError, IngestError) as error:
+            yield day, None, str(error)

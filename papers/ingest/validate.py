@@ -1,0 +1,214 @@
+"""Validate a decoded response into a `Batch` of `DailyItem` records; nothing here touches the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from pydantic import ValidationError as SchemaError
+
+from papers.ingest.schema import (
+    AuthorRecord,
+    Batch,
+    DailyItem,
+    IngestError,
+    ItemIn,
+    OrganizationIn,
+    OrganizationRecord,
+    SubmitterIn,
+    UserIn,
+    UserRecord,
+    _json_type,
+    _short,
+    _text,
+)
+from papers.models import absolute_hf_url, author_slug, normalize_arxiv_id, normalize_whitespace, topic_slug
+
+MAX_URL_LENGTH = 500
+THUMBNAIL_URL = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{arxiv_id}.png"
+_http_url = URLValidator(schemes=["http", "https"])
+
+
+def validate_items(data: Any, source: str, day: dt.date | None = None) -> Batch:
+    """Validate a whole decoded response; `day` is the listing date of items without `submittedOnDailyAt`."""
+    if not isinstance(data, list):
+        raise IngestError(f"{source}: expected a JSON array of items at the top level, got {_json_type(data)}")
+    batch = Batch(source=source, items=[])
+    problems: list[str] = []
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(data):
+        label = _item_label(raw, index)
+        try:
+            item = _validate_item(raw, index, label, day, batch.warnings)
+        except SchemaError as error:  # before ValueError, which it subclasses
+            problems.extend(f"{source}: {label}: {_describe(detail)}" for detail in error.errors())
+            continue
+        except ValueError as error:
+            problems.append(f"{source}: {label}: {error}")
+            continue
+        if item.arxiv_id in first_index:
+            problems.append(f"{source}: {label}: repeats item {first_index[item.arxiv_id]}")
+            continue
+        first_index[item.arxiv_id] = index
+        batch.items.append(item)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise IngestError(problems[0] + more)
+    batch.warnings[:] = [f"{source}: {warning}" for warning in batch.warnings]
+    return batch
+
+
+def _nul_character(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding U+0000 in a decoded JSON value, if any."""
+    if isinstance(value, str):
+        return (path or "value") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, child in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return here
+            if found := _nul_character(child, here):
+                return found
+    if isinstance(value, list):
+        for position, child in enumerate(value):
+            if found := _nul_character(child, f"{path}[{position}]"):
+                return found
+    return None
+
+
+def _validate_item(raw: Any, index: int, label: str, day: dt.date | None, warnings: list[str]) -> DailyItem:
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected an object, got {_json_type(raw)}")
+    if where := _nul_character(raw):
+        raise ValueError(f"{where}: contains a NUL character (\\u0000), which no text column can store")
+    item = ItemIn.model_validate(raw, strict=True)
+    paper = item.paper
+    arxiv_id = paper.id
+
+    def url(value: str | None, where: str) -> str:
+        if not value or not value.strip():
+            return ""
+        if _is_http_url(value.strip()):
+            return value.strip()
+        warnings.append(f"{label}: {where}: {_short(value)} is not an absolute http(s) URL; ignored")
+        return ""
+
+    def user(value: UserIn | SubmitterIn | None, where: str) -> UserRecord | None:
+        if value is None:
+            return None
+        username = value.username if isinstance(value, UserIn) else value.name
+        avatar = url(absolute_hf_url(value.avatarUrl or ""), f"{where}.avatarUrl")
+        return UserRecord(username, _text(value.fullname or ""), avatar, value.id or "")
+
+    def organization(value: OrganizationIn | None, where: str) -> OrganizationRecord | None:
+        if value is None:
+            return None
+        avatar = url(absolute_hf_url(value.avatar or ""), f"{where}.avatar")
+        return OrganizationRecord(value.name, _text(value.fullname or ""), avatar, value.id or "")
+
+    if paper.submittedOnDailyAt is not None:
+        listing_date = paper.submittedOnDailyAt.date()
+    elif day is not None:
+        listing_date = day
+    elif item.publishedAt is not None:
+        listing_date = item.publishedAt.date()
+    else:
+        raise ValueError("no listing date: no paper.submittedOnDailyAt, no --date, no date in the name, no publishedAt")
+
+    authors = []
+    author_users = []
+    for i, author in enumerate(paper.authors):
+        if author.hidden:
+            continue
+        name = _non_blank_author(author.name, i)
+        slot_user = user(author.user, f"paper.authors[{i}].user")
+        if slot_user:
+            author_users.append(slot_user)
+        slug = author_slug(name)
+        authors.append(AuthorRecord(name, slug, slot_user.username if slot_user else None))
+
+    keywords: list[str] = []
+    keyword_slugs: set[str] = set()
+    for keyword in map(_text, paper.ai_keywords or ()):
+        slug = topic_slug(keyword)
+        if keyword and slug and slug not in keyword_slugs:
+            keyword_slugs.add(slug)
+            keywords.append(keyword)
+
+    if paper.mediaUrls is not None:
+        media = [url(value, f"paper.mediaUrls[{i}]") for i, value in enumerate(paper.mediaUrls)]
+    else:
+        media = [url(value, f"mediaUrls[{i}]") for i, value in enumerate(item.mediaUrls or ())]
+
+    submitted_by = user(item.submittedBy, "submittedBy")
+    submitted_on_daily_by = user(paper.submittedOnDailyBy, "paper.submittedOnDailyBy")
+    return DailyItem(
+        position=index,
+        arxiv_id=arxiv_id,
+        listing_date=listing_date,
+        title=paper.title,
+        abstract=paper.summary,
+        published_at=paper.publishedAt,
+        authors=tuple(authors),
+        keywords=tuple(keywords),
+        ai_summary=_text(paper.ai_summary or ""),
+        ai_summary_model=paper.ai_summary_model or "",
+        thumbnail_url=(
+            url(item.thumbnail, "thumbnail")
+            or url(item.mediaUrl, "mediaUrl")
+            or THUMBNAIL_URL.format(arxiv_id=arxiv_id)
+        ),
+        media_urls=tuple(value for value in media if value),
+        github_repo=url(paper.githubRepo, "paper.githubRepo"),
+        github_stars=paper.githubStars,
+        project_page=url(paper.projectPage, "paper.projectPage"),
+        hf_discussion_id=paper.discussionId or "",
+        hf_upvotes=paper.upvotes,
+        hf_comments=item.numComments,
+        organization=(
+            organization(paper.organization, "paper.organization") or organization(item.organization, "organization")
+        ),
+        submitter=submitted_by or submitted_on_daily_by,
+        submitter_organization=organization(item.submitterOrganization, "submitterOrganization"),
+        users=tuple(u for u in (submitted_by, submitted_on_daily_by, *author_users) if u),
+    )
+
+
+def _non_blank_author(name: str, index: int) -> str:
+    name = normalize_whitespace(name)
+    if not name:
+        raise ValueError(f"paper.authors[{index}].name: must not be blank")
+    return name
+
+
+def _is_http_url(value: str) -> bool:
+    if len(value) > MAX_URL_LENGTH:
+        return False
+    try:
+        _http_url(value)
+    except DjangoValidationError:
+        return False
+    return True
+
+
+def _item_label(raw: Any, index: int) -> str:
+    paper = raw.get("paper") if isinstance(raw, dict) else None
+    raw_id = paper.get("id") if isinstance(paper, dict) else None
+    arxiv_id = normalize_arxiv_id(raw_id) if isinstance(raw_id, str) else None
+    return f"item {index} (id {arxiv_id})" if arxiv_id else f"item {index}"
+
+
+def _describe(detail: Any) -> str:
+    """One pydantic error as `paper.authors[2].hidden: reason`."""
+    where = ""
+    for part in detail["loc"]:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    if detail["type"] == "value_error":
+        reason = str(detail["ctx"]["error"])
+    elif detail["type"] == "missing":
+        reason = "required field is missing"
+    else:
+        reason = f"{detail['msg']}, got {_short(detail['input'])}"
+    return f"{where}: {reason}" if where else reason
