@@ -504,7 +504,7 @@ def test_no_author_or_topic_rows_are_left_behind_by_a_failed_import(tmp_path, hf
 
 
 def test_lookups_split_into_chunks_give_the_same_result(monkeypatch):
-    monkeypatch.setattr("papers.ingest.write.IN_CHUNK", 7)
+    monkeypatch.setattr("papers.ingest.related.IN_CHUNK", 7)
     run_import(HF_FIXTURES)
     before = dump_database()
     assert run_import(HF_FIXTURES).splitlines()[-1].endswith("listings 0 created, 0 updated, 398 unchanged")
