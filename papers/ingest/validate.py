@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,6 +12,7 @@ from django.core.validators import URLValidator
 from pydantic import ValidationError as SchemaError
 
 from papers.ingest.schema import (
+    AuthorIn,
     AuthorRecord,
     Batch,
     DailyItem,
@@ -79,101 +82,129 @@ def _nul_character(value: Any, path: str = "") -> str | None:
 
 
 def _validate_item(raw: Any, index: int, label: str, day: dt.date | None, warnings: list[str]) -> DailyItem:
-    if not isinstance(raw, dict):
-        raise ValueError(f"expected an object, got {_json_type(raw)}")
-    if where := _nul_character(raw):
-        raise ValueError(f"{where}: contains a NUL character (\\u0000), which no text column can store")
-    item = ItemIn.model_validate(raw, strict=True)
+    item = _parse_item(raw)
     paper = item.paper
-    arxiv_id = paper.id
-
-    def url(value: str | None, where: str) -> str:
-        if not value or not value.strip():
-            return ""
-        if _is_http_url(value.strip()):
-            return value.strip()
-        warnings.append(f"{label}: {where}: {_short(value)} is not an absolute http(s) URL; ignored")
-        return ""
-
-    def user(value: UserIn | SubmitterIn | None, where: str) -> UserRecord | None:
-        if value is None:
-            return None
-        username = value.username if isinstance(value, UserIn) else value.name
-        avatar = url(absolute_hf_url(value.avatarUrl or ""), f"{where}.avatarUrl")
-        return UserRecord(username, _text(value.fullname or ""), avatar, value.id or "")
-
-    def organization(value: OrganizationIn | None, where: str) -> OrganizationRecord | None:
-        if value is None:
-            return None
-        avatar = url(absolute_hf_url(value.avatar or ""), f"{where}.avatar")
-        return OrganizationRecord(value.name, _text(value.fullname or ""), avatar, value.id or "")
-
-    if paper.submittedOnDailyAt is not None:
-        listing_date = paper.submittedOnDailyAt.date()
-    elif day is not None:
-        listing_date = day
-    elif item.publishedAt is not None:
-        listing_date = item.publishedAt.date()
-    else:
-        raise ValueError("no listing date: no paper.submittedOnDailyAt, no --date, no date in the name, no publishedAt")
-
-    authors = []
-    author_users = []
-    for i, author in enumerate(paper.authors):
-        if author.hidden:
-            continue
-        name = _non_blank_author(author.name, i)
-        slot_user = user(author.user, f"paper.authors[{i}].user")
-        if slot_user:
-            author_users.append(slot_user)
-        slug = author_slug(name)
-        authors.append(AuthorRecord(name, slug, slot_user.username if slot_user else None))
-
-    keywords: list[str] = []
-    keyword_slugs: set[str] = set()
-    for keyword in map(_text, paper.ai_keywords or ()):
-        slug = topic_slug(keyword)
-        if keyword and slug and slug not in keyword_slugs:
-            keyword_slugs.add(slug)
-            keywords.append(keyword)
-
+    clean = _Cleaner(label, warnings)
+    listing_date = _listing_date(item, day)
+    byline = _byline(paper.authors, clean)
+    keywords = _keywords(paper.ai_keywords or ())
     if paper.mediaUrls is not None:
-        media = [url(value, f"paper.mediaUrls[{i}]") for i, value in enumerate(paper.mediaUrls)]
+        media = [clean.url(value, f"paper.mediaUrls[{i}]") for i, value in enumerate(paper.mediaUrls)]
     else:
-        media = [url(value, f"mediaUrls[{i}]") for i, value in enumerate(item.mediaUrls or ())]
-
-    submitted_by = user(item.submittedBy, "submittedBy")
-    submitted_on_daily_by = user(paper.submittedOnDailyBy, "paper.submittedOnDailyBy")
+        media = [clean.url(value, f"mediaUrls[{i}]") for i, value in enumerate(item.mediaUrls or ())]
+    submitted_by = clean.user(item.submittedBy, "submittedBy")
+    submitted_on_daily_by = clean.user(paper.submittedOnDailyBy, "paper.submittedOnDailyBy")
     return DailyItem(
         position=index,
-        arxiv_id=arxiv_id,
+        arxiv_id=paper.id,
         listing_date=listing_date,
         title=paper.title,
         abstract=paper.summary,
         published_at=paper.publishedAt,
-        authors=tuple(authors),
-        keywords=tuple(keywords),
+        authors=byline.authors,
+        keywords=keywords,
         ai_summary=_text(paper.ai_summary or ""),
         ai_summary_model=paper.ai_summary_model or "",
         thumbnail_url=(
-            url(item.thumbnail, "thumbnail")
-            or url(item.mediaUrl, "mediaUrl")
-            or THUMBNAIL_URL.format(arxiv_id=arxiv_id)
+            clean.url(item.thumbnail, "thumbnail")
+            or clean.url(item.mediaUrl, "mediaUrl")
+            or THUMBNAIL_URL.format(arxiv_id=paper.id)
         ),
         media_urls=tuple(value for value in media if value),
-        github_repo=url(paper.githubRepo, "paper.githubRepo"),
+        github_repo=clean.url(paper.githubRepo, "paper.githubRepo"),
         github_stars=paper.githubStars,
-        project_page=url(paper.projectPage, "paper.projectPage"),
+        project_page=clean.url(paper.projectPage, "paper.projectPage"),
         hf_discussion_id=paper.discussionId or "",
         hf_upvotes=paper.upvotes,
         hf_comments=item.numComments,
         organization=(
-            organization(paper.organization, "paper.organization") or organization(item.organization, "organization")
+            clean.organization(paper.organization, "paper.organization")
+            or clean.organization(item.organization, "organization")
         ),
         submitter=submitted_by or submitted_on_daily_by,
-        submitter_organization=organization(item.submitterOrganization, "submitterOrganization"),
-        users=tuple(u for u in (submitted_by, submitted_on_daily_by, *author_users) if u),
+        submitter_organization=clean.organization(item.submitterOrganization, "submitterOrganization"),
+        users=tuple(u for u in (submitted_by, submitted_on_daily_by, *byline.users) if u),
     )
+
+
+def _parse_item(raw: Any) -> ItemIn:
+    """The schema's view of one raw item; NUL characters are refused first, wherever they are."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"expected an object, got {_json_type(raw)}")
+    if where := _nul_character(raw):
+        raise ValueError(f"{where}: contains a NUL character (\\u0000), which no text column can store")
+    return ItemIn.model_validate(raw, strict=True)
+
+
+def _listing_date(item: ItemIn, day: dt.date | None) -> dt.date:
+    """The day the item was listed: its submission to Daily Papers, else the given day, else its publication."""
+    if item.paper.submittedOnDailyAt is not None:
+        return item.paper.submittedOnDailyAt.date()
+    if day is not None:
+        return day
+    if item.publishedAt is not None:
+        return item.publishedAt.date()
+    raise ValueError("no listing date: no paper.submittedOnDailyAt, no --date, no date in the name, no publishedAt")
+
+
+@dataclass
+class _Cleaner:
+    """Normalises the optional parts of one item; a URL that is not absolute http(s) is dropped with a warning."""
+
+    label: str
+    warnings: list[str]
+
+    def url(self, value: str | None, where: str) -> str:
+        if not value or not value.strip():
+            return ""
+        if _is_http_url(value.strip()):
+            return value.strip()
+        self.warnings.append(f"{self.label}: {where}: {_short(value)} is not an absolute http(s) URL; ignored")
+        return ""
+
+    def user(self, value: UserIn | SubmitterIn | None, where: str) -> UserRecord | None:
+        if value is None:
+            return None
+        username = value.username if isinstance(value, UserIn) else value.name
+        avatar = self.url(absolute_hf_url(value.avatarUrl or ""), f"{where}.avatarUrl")
+        return UserRecord(username, _text(value.fullname or ""), avatar, value.id or "")
+
+    def organization(self, value: OrganizationIn | None, where: str) -> OrganizationRecord | None:
+        if value is None:
+            return None
+        avatar = self.url(absolute_hf_url(value.avatar or ""), f"{where}.avatar")
+        return OrganizationRecord(value.name, _text(value.fullname or ""), avatar, value.id or "")
+
+
+@dataclass(frozen=True)
+class _Byline:
+    authors: tuple[AuthorRecord, ...]  # the visible authors, in order
+    users: tuple[UserRecord, ...]  # the Hugging Face users they link to
+
+
+def _byline(authors: list[AuthorIn], clean: _Cleaner) -> _Byline:
+    records, users = [], []
+    for i, author in enumerate(authors):
+        if author.hidden:
+            continue
+        name = _non_blank_author(author.name, i)
+        slot_user = clean.user(author.user, f"paper.authors[{i}].user")
+        if slot_user:
+            users.append(slot_user)
+        records.append(AuthorRecord(name, author_slug(name), slot_user.username if slot_user else None))
+    return _Byline(tuple(records), tuple(users))
+
+
+def _keywords(raw: Iterable[str]) -> tuple[str, ...]:
+    """Normalised keywords, without blanks and without two that make the same topic (the first one wins)."""
+    keywords: list[str] = []
+    slugs: set[str] = set()
+    for keyword in map(_text, raw):
+        slug = topic_slug(keyword)
+        if keyword and slug and slug not in slugs:
+            slugs.add(slug)
+            keywords.append(keyword)
+    return tuple(keywords)
 
 
 def _non_blank_author(name: str, index: int) -> str:
