@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +78,26 @@ def parse_json(data: bytes, source: str) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line, col = _byte_position(data, error.start)
-        raise IngestError(
-            f"{source}:{line}:{col}: invalid UTF-8: byte 0x{data[error.start]:02x} ({error.reason})"
-        ) from None
+        where = _byte_position(data, error.start)
+        raise IngestError(f"{source}:{where}: invalid UTF-8: byte 0x{data[error.start]:02x} ({error.reason})") from None
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
-        raise IngestError(f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+        raise IngestError(f"{source}:{_Position(error.lineno, error.colno)}: invalid JSON: {error.msg}") from None
     except _NonFiniteNumber as error:
-        line, col = _non_finite_position(text)
-        raise IngestError(f"{source}:{line}:{col}: invalid JSON: {error} is not a number JSON allows") from None
+        where = _non_finite_position(text)
+        raise IngestError(f"{source}:{where}: invalid JSON: {error} is not a number JSON allows") from None
+
+
+@dataclass(frozen=True)
+class _Position:
+    """A place in a file, both counted from 1; shown as `line:col`."""
+
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}"
 
 
 class _NonFiniteNumber(ValueError):
@@ -98,14 +108,16 @@ def _reject_constant(name: str) -> Any:
     raise _NonFiniteNumber(name)
 
 
-def _non_finite_position(text: str) -> tuple[int, int]:
+def _non_finite_position(text: str) -> _Position:
+    """Where the first NaN or Infinity outside a string is (the column counts characters)."""
     for match in _NON_FINITE_RE.finditer(text):
         if match[1]:
             start = match.start(1)
-            return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
-    return 1, 1
+            return _Position(text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1)
+    return _Position(1, 1)
 
 
-def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+def _byte_position(data: bytes, offset: int) -> _Position:
+    """Where a byte offset is (the column counts characters, a bad byte as one)."""
     line_start = data.rfind(b"\n", 0, offset) + 1
-    return data.count(b"\n", 0, offset) + 1, len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    return _Position(data.count(b"\n", 0, offset) + 1, len(data[line_start:offset].decode("utf-8", "replace")) + 1)
