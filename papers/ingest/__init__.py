@@ -24,7 +24,7 @@ from papers.ingest.schema import (
     OrganizationRecord,
     UserRecord,
 )
-from papers.ingest.sync import default_sync_days, sync_day, sync_days, utc_today
+from papers.ingest.sync import SyncedDay, default_sync_days, sync_day, sync_days, utc_today
 from papers.ingest.validate import validate_items
 from papers.ingest.write import Counts, ImportResult, Summary, lock_catalog, write_batches
 
@@ -38,6 +38,7 @@ __all__ = [
     "ItemIn",
     "OrganizationRecord",
     "Summary",
+    "SyncedDay",
     "UserRecord",
     "collect_files",
     "day_from_name",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 import requests
 from django.utils import timezone
@@ -12,6 +13,14 @@ from papers import hf
 from papers.ingest.schema import IngestError
 from papers.ingest.validate import validate_items
 from papers.ingest.write import ImportResult, write_batches
+
+
+class SyncedDay(NamedTuple):
+    """One day of a sync: its result, or why it failed (a tuple, so `for day, result, error in ...` works)."""
+
+    day: dt.date
+    result: ImportResult | None
+    error: str | None
 
 
 def utc_today() -> dt.date:
@@ -30,13 +39,11 @@ def sync_day(day: dt.date, session: requests.Session | None = None) -> ImportRes
     return write_batches([validate_items(items, hf.source_name(day), day)])
 
 
-def sync_days(
-    days: Iterable[dt.date], session: requests.Session | None = None
-) -> Iterator[tuple[dt.date, ImportResult | None, str | None]]:
+def sync_days(days: Iterable[dt.date], session: requests.Session | None = None) -> Iterator[SyncedDay]:
     """Sync day by day; a failing day yields its error and the next days still run."""
     session = session or hf.make_session()
     for day in days:
         try:
-            yield day, sync_day(day, session), None
+            yield SyncedDay(day, sync_day(day, session), None)
         except (hf.HFError, IngestError) as error:
-            yield day, None, str(error)
+            yield SyncedDay(day, None, str(error))
