@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
 from .. import discussion
 from ..markdown import render_markdown
 from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
-from ..ratelimit import in_live_region, rate_limited
-from . import HtmxHttpRequest, local_path, posted_id
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to: the form's `next` (or the referring page) when it is a path on this site."""
-    for candidate in (request.POST.get("next"), request.GET.get("next"), request.headers.get("Referer")):
-        if path := local_path(request, candidate):
-            return path
-    return fallback
-
-
-def login_first(request: HtmxHttpRequest, come_back_to: str) -> HttpResponse:
-    """Anonymous members go to the login page, and come back to the page they were on afterwards."""
-    login = f"{reverse('account_login')}?{urlencode({'next': come_back_to})}"
-    if request.htmx:
-        return HttpResponseClientRedirect(login)
-    return redirect_to_login(come_back_to)
-
-
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    response = TemplateResponse(request, "403.html", {"message": message}, status=403)
-    return in_live_region(request, response, "403.html#message")
+from ..ratelimit import rate_limited
+from .http import HtmxHttpRequest, check_can_write, forbidden, local_path, login_first, posted_id, safe_next
 
 
 def comment_page(request: HtmxHttpRequest, fallback: str) -> str:
@@ -54,11 +31,6 @@ def comment_page(request: HtmxHttpRequest, fallback: str) -> str:
 def to_comment(page: str, comment: Comment) -> HttpResponseRedirect:
     """Back to `page`, at `comment`."""
     return HttpResponseRedirect(f"{page.partition('#')[0]}#comment-{comment.pk}")
-
-
-def check_can_write(request: HttpRequest) -> None:
-    if not request.user.can_write:
-        raise PermissionDenied("Your account is suspended, so you can read but not vote, comment or flag.")
 
 
 @require_POST

@@ -24,8 +24,7 @@ from ..models import Follow, Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest, posted_id
-from .discussion import forbidden, login_first, safe_next
+from .http import HtmxHttpRequest, forbidden, login_first, posted_id, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
 # Feed items one page can hold: MAX_PAGE pages of PER_PAGE would be more than anyone loads.

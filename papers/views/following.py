@@ -23,8 +23,7 @@ from ..models import Follow, Organization, Paper, Topic
 from ..paging import paginate
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest, posted_id
-from .discussion import forbidden, login_first, safe_next
+from .http import HtmxHttpRequest, forbidden, login_first, posted_id, safe_next
 from .listings import render_page
 
 WELCOME_MAX_CHOICES = 100

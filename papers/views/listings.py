@@ -24,9 +24,9 @@ from ..feed import follows_something
 from ..models import Author, Listing, Organization, Paper, Topic
 from ..paging import paginate
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest
 from .discussion import thread_context
 from .feed import render_feed
+from .http import HtmxHttpRequest
 
 
 def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:

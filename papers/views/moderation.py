@@ -24,8 +24,7 @@ from accounts.models import User
 from .. import moderation
 from ..models import Comment
 from ..paging import paginate
-from . import HtmxHttpRequest, local_path
-from .discussion import forbidden, login_first
+from .http import HtmxHttpRequest, forbidden, local_path, login_first
 
 
 class ReasonForm(forms.Form):
