@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,7 +23,7 @@ from ..models import Follow, Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from .http import HtmxHttpRequest, forbidden, login_first, posted_id, safe_next
+from .http import HtmxHttpRequest, member_required, posted_id, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
 # Feed items one page can hold: MAX_PAGE pages of PER_PAGE would be more than anyone loads.
@@ -68,13 +67,17 @@ def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None)
     return response
 
 
+def feed_page(request: HttpRequest, **kwargs) -> str:
+    """Where the feed's controls come back to: the page they were used on, else the feed."""
+    return safe_next(request, reverse("papers:feed"))
+
+
 @require_POST
 @rate_limited("vote")
+@member_required(feed_page)
 def less(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     """ "Less like this": the paper never shows again, and papers like it lose some score."""
-    back = safe_next(request, reverse("papers:feed"))
-    if not request.user.is_authenticated:
-        return login_first(request, back)
+    back = feed_page(request)
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     engine.show_less(request.user, paper)
     return done(request, back, f"You will see less like “{paper.title}”.")
@@ -82,11 +85,10 @@ def less(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_POST
 @rate_limited("vote")
+@member_required(feed_page)
 def mute(request: HtmxHttpRequest) -> HttpResponse:
     """ "Mute this reason": mute the topic, author, organisation or member, or stop using a paper as a seed."""
-    back = safe_next(request, reverse("papers:feed"))
-    if not request.user.is_authenticated:
-        return login_first(request, back)
+    back = feed_page(request)
     kind, target_id = request.POST.get("kind", ""), posted_id(request.POST.get("target_id", ""))
     if kind not in engine.MUTABLE_KINDS or target_id is None:
         return HttpResponseBadRequest(
@@ -99,10 +101,7 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
     from .following import find_target  # not at the top: .following imports .listings, which imports this module
 
     target = find_target(kind, target_id, field="pk")
-    try:
-        follows.mute(request.user, target)
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
+    follows.mute(request.user, target)
     name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)
     return done(request, back, f"Muted {name}.", True)
 

@@ -3,6 +3,8 @@ the way to the login page, and refusals (a page, or for htmx the message in the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
@@ -67,9 +69,32 @@ def in_live_region(request: HttpRequest, response: TemplateResponse, partial: st
     return response
 
 
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    response = TemplateResponse(request, "403.html", {"message": message}, status=403)
-    return in_live_region(request, response, "403.html#message")
+View = Callable[..., HttpResponse]
+
+
+def member_required(come_back: Callable[..., str]) -> Callable[[View], View]:
+    """Anonymous visitors go to the login page (`login_first`: for htmx by HX-Redirect, which htmx follows as a page
+    load) and come back afterwards to `come_back(request, **view_kwargs)`, the page they were on. `come_back` runs
+    for anonymous visitors only; it may 404, as the view would for a missing object."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return login_first(request, come_back(request, *args, **kwargs))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page (`handler403`): a view refuses with `raise PermissionDenied("Why not.")` and the page says why;
+    for htmx only the message, in the page's live region."""
+    response = TemplateResponse(request, "403.html", {"message": str(exception or "")}, status=403)
+    in_live_region(request, response, "403.html#message")
+    return response.render()  # an error handler's answer is not rendered later, unlike a view's
 
 
 def check_can_write(request: HttpRequest) -> None:
