@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import feed as engine
@@ -23,7 +22,8 @@ from ..models import Follow, Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from .http import HtmxHttpRequest, member_required, posted_id, safe_next
+from .following import find_target
+from .http import HtmxHttpRequest, member_required, posted_id, render_page, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
 # Feed items one page can hold: MAX_PAGE pages of PER_PAGE would be more than anyone loads.
@@ -59,12 +59,7 @@ def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None)
             follows_something = engine.follows_anything(request.user)
         context |= {"cold_start": not follows_something, "trending": trending}
         mark_upvoted(with_rows(trending), request.user)
-    template = "papers/feed.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#more-items"
-    response = TemplateResponse(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page(request, "papers/feed.html", context, "more-items")
 
 
 def feed_page(request: HttpRequest, **kwargs) -> str:
@@ -98,8 +93,6 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
         seed = get_object_or_404(Paper, pk=target_id)
         engine.stop_seeding(request.user, seed)
         return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.", True)
-    from .following import find_target  # not at the top: .following imports .listings, which imports this module
-
     target = find_target(kind, target_id, field="pk")
     follows.mute(request.user, target)
     name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)

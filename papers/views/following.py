@@ -22,8 +22,7 @@ from ..models import Follow, Organization, Paper, Topic
 from ..paging import paginate
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from .http import HtmxHttpRequest, member_required, posted_id, safe_next
-from .listings import render_page
+from .http import HtmxHttpRequest, member_required, posted_id, render_page, safe_next
 
 WELCOME_MAX_CHOICES = 100
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
@@ -66,6 +67,16 @@ def in_live_region(request: HttpRequest, response: TemplateResponse, partial: st
         response.template_name = partial
         response["HX-Retarget"] = "#live-messages"
         response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
+    """One URL for a page and its fragment: the whole page, or for htmx (but not history restores) just
+    `template#partial`. Its pager then swaps the partial in place (`listing_fragment`). Caches vary on HX-Request."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template = f"{template}#{partial}"
+    response = TemplateResponse(request, template, context | {"listing_fragment": True})
+    patch_vary_headers(response, ("HX-Request",))
     return response
 
 

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from .. import ingest
@@ -26,17 +25,7 @@ from ..paging import paginate
 from ..rows import mark_upvoted, with_rows
 from .discussion import thread_context
 from .feed import render_feed
-from .http import HtmxHttpRequest
-
-
-def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
-    """The whole page, or for htmx (but not history restores) just `template#partial`, whose pager then
-    swaps the partial (`listing_fragment`)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{partial}"
-    response = TemplateResponse(request, template, context | {"listing_fragment": True})
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+from .http import HtmxHttpRequest, render_page
 
 
 def sort_choice(request: HttpRequest) -> str:
