@@ -10,3 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("papers.urls")),
 ]
+
+# A PermissionDenied raised by a view: the 403 page with its message, or for htmx the message in place.
+handler403 = "papers.views.http.permission_denied"

@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from .views.http import in_live_region
+
 
 def parse_rate(rate: str) -> tuple[int, int]:
     count, seconds = rate.split("/")
@@ -64,12 +66,3 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     response = TemplateResponse(request, "429.html", {"retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)
     return in_live_region(request, response, "429.html#message")
-
-
-def in_live_region(request: HttpRequest, response: TemplateResponse, partial: str) -> HttpResponse:
-    """For htmx, only the message, shown in the page's alert region instead of the clicked element."""
-    if getattr(request, "htmx", False):
-        response.template_name = partial
-        response["HX-Retarget"] = "#live-messages"
-        response["HX-Reswap"] = "innerHTML"
-    return response

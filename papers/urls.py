@@ -6,8 +6,7 @@ from django.views.generic import RedirectView
 from . import converters, feeds
 from .caching import cache_anonymous_page
 from .sitemaps import SITEMAPS
-from .views import crawlers, discussion, feed, following, moderation, people, submit
-from .views import listings as views
+from .views import crawlers, discussion, feed, following, listings, moderation, people, submit
 
 register_converter(converters.ArxivIdConverter, "arxiv")
 register_converter(converters.VersionedArxivIdConverter, "arxiv_version")
@@ -29,23 +28,23 @@ def following_paths(prefix: str, kind: str) -> list:
 
 app_name = "papers"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("papers/", views.all_papers, name="all-papers"),
+    path("", listings.home, name="home"),
+    path("papers/", listings.all_papers, name="all-papers"),
     path("feed/", feed.feed, name="feed"),
     path("feed/less/<arxiv:arxiv_id>/", feed.less, name="feed-less"),
     path("feed/mute/", feed.mute, name="feed-mute"),
-    path("papers/date/<date:day>/", views.day_listing, name="day"),
-    path("papers/week/<week:monday>/", views.week_listing, name="week"),
-    path("papers/month/<month:first>/", views.month_listing, name="month"),
-    path("papers/trending/", views.trending, name="trending"),
+    path("papers/date/<date:day>/", listings.day_listing, name="day"),
+    path("papers/week/<week:monday>/", listings.week_listing, name="week"),
+    path("papers/month/<month:first>/", listings.month_listing, name="month"),
+    path("papers/trending/", listings.trending, name="trending"),
     path("papers/feed/", cache_anonymous_page(feeds.DailyFeed()), name="daily-feed"),
-    path("papers/<arxiv:arxiv_id>/", views.paper_detail, name="detail"),
+    path("papers/<arxiv:arxiv_id>/", listings.paper_detail, name="detail"),
     path(
         "papers/<arxiv_version:arxiv_id>/",
         RedirectView.as_view(pattern_name="papers:detail", permanent=True, query_string=True),
         name="detail-version",
     ),
-    path("papers/<arxiv:arxiv_id>/bibtex/", views.paper_bibtex, name="bibtex"),
+    path("papers/<arxiv:arxiv_id>/bibtex/", listings.paper_bibtex, name="bibtex"),
     path("papers/<arxiv:arxiv_id>/upvote/", discussion.paper_upvote, name="upvote"),
     path("papers/<arxiv:arxiv_id>/save/", following.save_toggle, name="save"),
     path("papers/<arxiv:arxiv_id>/comments/", discussion.comment_create, name="comments"),
@@ -65,11 +64,11 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", people.notification_read, name="notification-read"),
     path("notifications/read-all/", people.notifications_read_all, name="notifications-read-all"),
     path("unsubscribe/<key:token>/", people.unsubscribe, name="unsubscribe"),
-    path("authors/<key:slug>/", views.author_detail, name="author"),
+    path("authors/<key:slug>/", listings.author_detail, name="author"),
     path("authors/<key:slug>/feed/", cache_anonymous_page(feeds.AuthorFeed()), name="author-feed"),
-    path("orgs/<key:handle>/", views.organization_detail, name="organization"),
+    path("orgs/<key:handle>/", listings.organization_detail, name="organization"),
     path("orgs/<key:handle>/feed/", cache_anonymous_page(feeds.OrganizationFeed()), name="organization-feed"),
-    path("topics/<key:slug>/", views.topic_detail, name="topic"),
+    path("topics/<key:slug>/", listings.topic_detail, name="topic"),
     path("topics/<key:slug>/feed/", cache_anonymous_page(feeds.TopicFeed()), name="topic-feed"),
     # follow-topic, mute-topic, follow-author, mute-author, follow-organization, mute-organization,
     # follow-member, mute-member: /topics/<slug>/follow/, /topics/<slug>/mute/ and so on.
@@ -82,9 +81,9 @@ urlpatterns = [
     path("settings/following/", following.following, name="following"),
     path("welcome/", following.welcome, name="welcome"),
     path("submit/", submit.submit, name="submit"),
-    path("search/", views.search, name="search"),
-    path("about/ranking/", views.about_ranking, name="about-ranking"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("search/", listings.search, name="search"),
+    path("about/ranking/", listings.about_ranking, name="about-ranking"),
+    path("healthz/", listings.healthz, name="healthz"),
     path("robots.txt", crawlers.robots_txt, name="robots"),
     path("favicon.ico", crawlers.favicon, name="favicon"),
     path(

@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
 from .. import discussion
 from ..markdown import render_markdown
 from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
-from ..ratelimit import in_live_region, rate_limited
-from . import HtmxHttpRequest, local_path, posted_id
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to: the form's `next` (or the referring page) when it is a path on this site."""
-    for candidate in (request.POST.get("next"), request.GET.get("next"), request.headers.get("Referer")):
-        if path := local_path(request, candidate):
-            return path
-    return fallback
-
-
-def login_first(request: HtmxHttpRequest, come_back_to: str) -> HttpResponse:
-    """Anonymous members go to the login page, and come back to the page they were on afterwards."""
-    login = f"{reverse('account_login')}?{urlencode({'next': come_back_to})}"
-    if request.htmx:
-        return HttpResponseClientRedirect(login)
-    return redirect_to_login(come_back_to)
-
-
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    response = TemplateResponse(request, "403.html", {"message": message}, status=403)
-    return in_live_region(request, response, "403.html#message")
+from ..ratelimit import rate_limited
+from .http import HtmxHttpRequest, check_can_write, local_path, member_required, posted_id, safe_next
 
 
 def comment_page(request: HtmxHttpRequest, fallback: str) -> str:
@@ -51,27 +28,37 @@ def comment_page(request: HtmxHttpRequest, fallback: str) -> str:
     return next((path for candidate in candidates if (path := local_path(request, candidate))), fallback)
 
 
+def paper_page(request: HttpRequest, arxiv_id: str) -> str:
+    """Where a paper's upvote comes back to: the page it was used on, else the paper's."""
+    return safe_next(request, get_object_or_404(Paper, arxiv_id=arxiv_id).get_absolute_url())
+
+
+def discussion_page(request: HttpRequest, arxiv_id: str) -> str:
+    return f"{get_object_or_404(Paper, arxiv_id=arxiv_id).get_absolute_url()}#discussion"
+
+
+def comment_url(request: HttpRequest, arxiv_id: str, comment_id: int) -> str:
+    return own_comment(request, arxiv_id, comment_id).get_absolute_url()
+
+
+def comment_anchor(request: HttpRequest, arxiv_id: str, comment_id: int) -> str:
+    """Where a comment's upvote comes back to: the page it was used on, else the comment on its paper's page."""
+    comment = own_comment(request, arxiv_id, comment_id)
+    return safe_next(request, f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
+
+
 def to_comment(page: str, comment: Comment) -> HttpResponseRedirect:
     """Back to `page`, at `comment`."""
     return HttpResponseRedirect(f"{page.partition('#')[0]}#comment-{comment.pk}")
 
 
-def check_can_write(request: HttpRequest) -> None:
-    if not request.user.can_write:
-        raise PermissionDenied("Your account is suspended, so you can read but not vote, comment or flag.")
-
-
 @require_POST
 @rate_limited("vote")
+@member_required(paper_page)
 def paper_upvote(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     back = safe_next(request, paper.get_absolute_url())
-    if not request.user.is_authenticated:
-        return login_first(request, back)
-    try:
-        check_can_write(request)
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
+    check_can_write(request)
     if request.POST.get("action") == "remove":
         paper.remove_upvote(request.user)
     else:
@@ -95,13 +82,17 @@ def thread_context(request: HttpRequest, paper: Paper, root: Comment | None = No
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limited("comment")
 def comment_create(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
-    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    """The comment form posts here; opened (a reload after an error), the address shows the paper's discussion."""
     if request.method == "GET":
-        return redirect(f"{paper.get_absolute_url()}#discussion")
-    if not request.user.is_authenticated:
-        return login_first(request, f"{paper.get_absolute_url()}#discussion")
+        return redirect(discussion_page(request, arxiv_id))
+    return add_comment(request, arxiv_id)
+
+
+@rate_limited("comment")
+@member_required(discussion_page)
+def add_comment(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     back = comment_page(request, paper.get_absolute_url())
     parent = None
     if request.POST.get("parent"):
@@ -114,8 +105,6 @@ def comment_create(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         return form_page(request, paper, parent, back, preview=True)
     try:
         comment = discussion.post_comment(paper, request.user, body, parent)
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
     except ValidationError as error:
         return form_page(request, paper, parent, back, error=error.messages[0])
     if request.htmx:
@@ -176,12 +165,11 @@ def own_comment(request: HttpRequest, arxiv_id: str, comment_id: int) -> Comment
 
 @require_http_methods(["GET", "POST"])
 @rate_limited("comment")
+@member_required(comment_url)
 def comment_edit(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
     comment = own_comment(request, arxiv_id, comment_id)
-    if not request.user.is_authenticated:
-        return login_first(request, comment.get_absolute_url())
     if not comment.can_edit(request.user):
-        return forbidden(request, "Only the author can edit a comment, within 30 minutes of posting it.")
+        raise PermissionDenied("Only the author can edit a comment, within 30 minutes of posting it.")
     back = comment_page(request, comment.paper.get_absolute_url())
     error = ""
     if request.method == "POST" and "preview" not in request.POST:
@@ -225,14 +213,10 @@ def comment_fragment(request: HttpRequest, comment: Comment, back: str, update_c
 
 
 @require_POST
+@member_required(comment_url)
 def comment_delete(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
     comment = own_comment(request, arxiv_id, comment_id)
-    if not request.user.is_authenticated:
-        return login_first(request, comment.get_absolute_url())
-    try:
-        discussion.delete_comment(comment, request.user)
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
+    discussion.delete_comment(comment, request.user)
     back = comment_page(request, comment.paper.get_absolute_url())
     if request.htmx:
         return comment_fragment(request, comment, back, update_counts=on_paper_page(request, comment.paper))
@@ -241,18 +225,14 @@ def comment_delete(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> 
 
 @require_POST
 @rate_limited("vote")
+@member_required(comment_anchor)
 def comment_upvote(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
     comment = own_comment(request, arxiv_id, comment_id)
     back = safe_next(request, f"{comment.paper.get_absolute_url()}#comment-{comment.pk}")
-    if not request.user.is_authenticated:
-        return login_first(request, back)
-    try:
-        if request.POST.get("action") == "remove":
-            discussion.remove_comment_upvote(comment, request.user)
-        else:
-            discussion.upvote_comment(comment, request.user)
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
+    if request.POST.get("action") == "remove":
+        discussion.remove_comment_upvote(comment, request.user)
+    else:
+        discussion.upvote_comment(comment, request.user)
     if request.htmx:
         comment.refresh_from_db()
         node = discussion.Node(comment, is_upvoted=request.POST.get("action") != "remove")
@@ -262,19 +242,16 @@ def comment_upvote(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> 
 
 @require_http_methods(["GET", "POST"])
 @rate_limited("flag")
+@member_required(comment_url)
 def comment_flag(request: HtmxHttpRequest, arxiv_id: str, comment_id: int) -> HttpResponse:
     comment = own_comment(request, arxiv_id, comment_id)
-    if not request.user.is_authenticated:
-        return login_first(request, comment.get_absolute_url())
     if comment.is_removed:
-        return forbidden(request, "This comment is gone already.")
+        raise PermissionDenied("This comment is gone already.")
     back = comment_page(request, comment.paper.get_absolute_url())
     error = ""
     if request.method == "POST":
         try:
             discussion.flag_comment(comment, request.user, request.POST.get("reason", ""), request.POST.get("note", ""))
-        except PermissionDenied as exc:
-            return forbidden(request, str(exc))
         except ValidationError as exc:
             error = exc.messages[0]
         else:

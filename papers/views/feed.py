@@ -10,12 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import feed as engine
@@ -24,8 +22,8 @@ from ..models import Follow, Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest, posted_id
-from .discussion import forbidden, login_first, safe_next
+from .following import find_target
+from .http import HtmxHttpRequest, member_required, posted_id, render_page, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
 # Feed items one page can hold: MAX_PAGE pages of PER_PAGE would be more than anyone loads.
@@ -61,21 +59,20 @@ def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None)
             follows_something = engine.follows_anything(request.user)
         context |= {"cold_start": not follows_something, "trending": trending}
         mark_upvoted(with_rows(trending), request.user)
-    template = "papers/feed.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#more-items"
-    response = TemplateResponse(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page(request, "papers/feed.html", context, "more-items")
+
+
+def feed_page(request: HttpRequest, **kwargs) -> str:
+    """Where the feed's controls come back to: the page they were used on, else the feed."""
+    return safe_next(request, reverse("papers:feed"))
 
 
 @require_POST
 @rate_limited("vote")
+@member_required(feed_page)
 def less(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     """ "Less like this": the paper never shows again, and papers like it lose some score."""
-    back = safe_next(request, reverse("papers:feed"))
-    if not request.user.is_authenticated:
-        return login_first(request, back)
+    back = feed_page(request)
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     engine.show_less(request.user, paper)
     return done(request, back, f"You will see less like “{paper.title}”.")
@@ -83,11 +80,10 @@ def less(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_POST
 @rate_limited("vote")
+@member_required(feed_page)
 def mute(request: HtmxHttpRequest) -> HttpResponse:
     """ "Mute this reason": mute the topic, author, organisation or member, or stop using a paper as a seed."""
-    back = safe_next(request, reverse("papers:feed"))
-    if not request.user.is_authenticated:
-        return login_first(request, back)
+    back = feed_page(request)
     kind, target_id = request.POST.get("kind", ""), posted_id(request.POST.get("target_id", ""))
     if kind not in engine.MUTABLE_KINDS or target_id is None:
         return HttpResponseBadRequest(
@@ -97,13 +93,8 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
         seed = get_object_or_404(Paper, pk=target_id)
         engine.stop_seeding(request.user, seed)
         return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.", True)
-    from .following import find_target  # not at the top: .following imports .listings, which imports this module
-
     target = find_target(kind, target_id, field="pk")
-    try:
-        follows.mute(request.user, target)
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
+    follows.mute(request.user, target)
     name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)
     return done(request, back, f"Muted {name}.", True)
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -23,9 +22,7 @@ from ..models import Follow, Organization, Paper, Topic
 from ..paging import paginate
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest, posted_id
-from .discussion import forbidden, login_first, safe_next
-from .listings import render_page
+from .http import HtmxHttpRequest, member_required, posted_id, render_page, safe_next
 
 WELCOME_MAX_CHOICES = 100
 
@@ -54,24 +51,25 @@ def find_target(kind: str, key: str, field: str = "") -> Model:
     return get_object_or_404(queryset, **{field or key_field: key})
 
 
+def target_page(request: HttpRequest, key: str, kind: str, mode: str) -> str:
+    """Where a follow or mute button comes back to: the page it was used on, else the target's."""
+    return safe_next(request, follows.Followable(find_target(kind, key)).url)
+
+
 @require_POST
 @rate_limited("vote")
+@member_required(target_page)
 def follow_toggle(request: HtmxHttpRequest, key: str, kind: str, mode: str) -> HttpResponse:
     """Follow (or mute) a topic, author, organisation or member, or stop; `action` says which."""
     target = find_target(kind, key)
     back = safe_next(request, follows.Followable(target).url)
-    if not request.user.is_authenticated:
-        return login_first(request, back)
     action = request.POST.get("action")
-    try:
-        if action == "remove":
-            follows.remove(request.user, target, mode)
-        elif action == mode:
-            follows.set_mode(request.user, target, mode)
-        else:  # a form without `action`: toggle from the current state
-            follows.toggle(request.user, target, mode)
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
+    if action == "remove":
+        follows.remove(request.user, target, mode)
+    elif action == mode:
+        follows.set_mode(request.user, target, mode)
+    else:  # a form without `action`: toggle from the current state
+        follows.toggle(request.user, target, mode)
     item = follows.Followable(target, follows.stance(request.user, target))
     if request.htmx:
         context = {"follow": item, "return_to": back, "compact": request.POST.get("compact") == "1"}
@@ -81,14 +79,18 @@ def follow_toggle(request: HtmxHttpRequest, key: str, kind: str, mode: str) -> H
     return redirect(back)
 
 
+def saved_paper_page(request: HttpRequest, arxiv_id: str) -> str:
+    """Where a save button comes back to: the page it was used on, else the paper's."""
+    return safe_next(request, get_object_or_404(Paper.objects.only("arxiv_id"), arxiv_id=arxiv_id).get_absolute_url())
+
+
 @require_POST
 @rate_limited("vote")
+@member_required(saved_paper_page)
 def save_toggle(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     """Save a paper for later, or stop; `action` (save or remove) says which."""
     paper = get_object_or_404(Paper.objects.only("pk", "arxiv_id", "title"), arxiv_id=arxiv_id)
     back = safe_next(request, paper.get_absolute_url())
-    if not request.user.is_authenticated:
-        return login_first(request, back)
     action = request.POST.get("action")
     if action not in {"save", "remove"}:
         action = "remove" if follows.is_saved(request.user, paper) else "save"

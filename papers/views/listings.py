@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from .. import ingest
@@ -24,19 +28,97 @@ from ..feed import follows_something
 from ..models import Author, Listing, Organization, Paper, Topic
 from ..paging import paginate
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest
 from .discussion import thread_context
 from .feed import render_feed
+from .http import HtmxHttpRequest, render_page
 
 
-def render_page(request: HtmxHttpRequest, template: str, context: dict, partial: str) -> HttpResponse:
-    """The whole page, or for htmx (but not history restores) just `template#partial`, whose pager then
-    swaps the partial (`listing_fragment`)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{partial}"
-    response = TemplateResponse(request, template, context | {"listing_fragment": True})
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class ListingKind:
+    """What paper_list.html says about a listing, whatever its kind: a new kind of listing is one function that
+    returns one of these, never a new branch in the template."""
+
+    title: str  # its name: the page's description and og:title, the Atom link's title, the <title> by default
+    url: str  # its canonical path (a later page adds ?page=N)
+    heading: str  # the h1
+    page_title: str = ""  # the <title>, when it says more than `title`
+    eyebrow: str = ""  # the line above the h1
+    avatar_url: str | None = None  # an organisation's picture beside the h1 ("" when it has none)
+    profile: Link | None = None  # its page on Hugging Face
+    lede: str = ""  # safe HTML under the h1
+    tabs: tuple[Link, ...] = ()  # the same dates by day, week or month
+    period: str = ""  # "day", "week" or "month": the pager to the previous and next one
+    previous: Link | None = None  # `text` names it for screen readers
+    next: Link | None = None
+    feed_url: str = ""  # its Atom feed
+    target: Model | None = None  # what its follow buttons follow
+    empty: str = "No papers here yet."
+
+
+@dataclass(frozen=True)
+class Period:
+    """A length of listing period: how its tab and the line above its title say it, how the pager names a
+    neighbouring period for screen readers (a date format), and where its empty listing says nothing was."""
+
+    tab: str
+    eyebrow: str
+    neighbour_format: str
+    nothing_listed: str
+
+
+PERIODS = {
+    "day": Period("Daily", "Daily Papers", "F j, Y", "on this day"),
+    "week": Period("Weekly", "Papers of the week", r"\w\e\e\k \o\f F j, Y", "in this week"),
+    "month": Period("Monthly", "Papers of the month", "F Y", "in this month"),
+}
+
+
+def period_kind(
+    name: str, first: dt.date, title: str, before: dt.date | None, after: dt.date | None, page_title: str = ""
+) -> ListingKind:
+    """The listing of the day, week or month (`name`) that begins on `first`, between the periods that begin on
+    `before` and `after` (None: no papers listed before or after it)."""
+    period = PERIODS[name]
+
+    def neighbour(day: dt.date | None) -> Link | None:
+        return Link(reverse(f"papers:{name}", args=[day]), date_format(day, period.neighbour_format)) if day else None
+
+    return ListingKind(
+        title=title,
+        url=reverse(f"papers:{name}", args=[first]),
+        heading=title,
+        page_title=page_title,
+        eyebrow=period.eyebrow,
+        tabs=tuple(
+            Link(reverse(f"papers:{key}", args=[first]), other.tab, key == name) for key, other in PERIODS.items()
+        ),
+        period=name,
+        previous=neighbour(before),
+        next=neighbour(after),
+        empty=f"No papers were listed {period.nothing_listed}.",
+    )
+
+
+def followed_kind(
+    target: Author | Organization | Topic, title: str, eyebrow: str, feed_url: str, **more
+) -> ListingKind:
+    """The papers of an author, organisation or topic: newest first, with its Atom feed and follow buttons."""
+    return ListingKind(
+        title=title,
+        url=target.get_absolute_url(),
+        heading=target.name,
+        eyebrow=eyebrow,
+        feed_url=feed_url,
+        target=target,
+        **more,
+    )
 
 
 def sort_choice(request: HttpRequest) -> str:
@@ -92,14 +174,15 @@ def day_listing(request: HtmxHttpRequest, day: dt.date) -> HttpResponse:
 
 def render_day(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) -> HttpResponse:
     sort = sort_choice(request)
+    before, after = Listing.objects.day_before(day), Listing.objects.day_after(day)
+    title = date_format(day, "F j, Y")
     context = {
-        "kind": "day",
+        "listing": period_kind("day", day, title, before, after, page_title=f"Daily Papers, {title}"),
         "nav": "daily",
         "day": day,
-        "anchor": day,
         "is_home": is_home,
-        "previous_period": Listing.objects.day_before(day),
-        "next_period": Listing.objects.day_after(day),
+        "previous_period": before,
+        "next_period": after,
     }
     return render_listing(request, Paper.objects.listed_on(day).ranked_for_day(sort), context, sort)
 
@@ -111,13 +194,13 @@ def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
     refuse_future(monday, sunday)
     sort = sort_choice(request)
     before, after = Listing.objects.day_before(monday), Listing.objects.day_after(sunday)
+    before, after = (day and day - dt.timedelta(days=day.weekday()) for day in (before, after))
+    week = f"Week {date_format(monday, 'W')} of {date_format(monday, 'o')}"
+    title = f"{week}: {date_format(monday, 'M j')} – {date_format(sunday, 'M j')}"
     context = {
-        "kind": "week",
-        "first": monday,
-        "anchor": monday,
-        "last": sunday,
-        "previous_period": before and before - dt.timedelta(days=before.weekday()),
-        "next_period": after and after - dt.timedelta(days=after.weekday()),
+        "listing": period_kind("week", monday, title, before, after),
+        "previous_period": before,
+        "next_period": after,
     }
     return render_listing(request, Paper.objects.listed_between(monday, sunday).sorted_by(sort), context, sort)
 
@@ -129,21 +212,22 @@ def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
     refuse_future(first, last)
     sort = sort_choice(request)
     before, after = Listing.objects.day_before(first), Listing.objects.day_after(last)
-    context = {
-        "kind": "month",
-        "first": first,
-        "anchor": first,
-        "last": last,
-        "previous_period": before and before.replace(day=1),
-        "next_period": after and after.replace(day=1),
-    }
+    before, after = (day and day.replace(day=1) for day in (before, after))
+    listing = period_kind("month", first, date_format(first, "F Y"), before, after)
+    context = {"listing": listing, "previous_period": before, "next_period": after}
     return render_listing(request, Paper.objects.listed_between(first, last).sorted_by(sort), context, sort)
 
 
 @require_safe
 @cache_anonymous_page
 def trending(request: HtmxHttpRequest) -> HttpResponse:
-    return render_listing(request, Paper.objects.trending(), {"kind": "trending", "nav": "trending"})
+    lede = format_html(
+        "Upvotes with time decay: ten times the upvotes buys two days of age. "
+        '<a href="{}">How trending is computed</a>.',
+        reverse("papers:about-ranking"),
+    )
+    listing = ListingKind("Trending papers", reverse("papers:trending"), "Trending papers", lede=lede)
+    return render_listing(request, Paper.objects.trending(), {"listing": listing, "nav": "trending"})
 
 
 @require_safe
@@ -180,22 +264,33 @@ def paper_bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 @cache_anonymous_page
 def author_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author.objects.select_related("hf_user"), slug=slug)
-    return render_listing(request, author.papers.newest_first(), {"kind": "author", "author": author})
+    profile = Link(author.hf_user.hf_url, f"@{author.hf_user.username} on Hugging Face") if author.hf_user else None
+    feed_url = reverse("papers:author-feed", args=[author.slug])
+    listing = followed_kind(author, f"Papers by {author.name}", "Author", feed_url, profile=profile)
+    return render_listing(request, author.papers.newest_first(), {"listing": listing})
 
 
 @require_safe
 @cache_anonymous_page
 def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
     organization = get_object_or_404(Organization, handle=handle)
-    papers = organization.papers.newest_first()
-    return render_listing(request, papers, {"kind": "organization", "organization": organization})
+    listing = followed_kind(
+        organization,
+        f"Papers from {organization.name}",
+        "Organisation",
+        reverse("papers:organization-feed", args=[organization.handle]),
+        avatar_url=organization.avatar_url,
+        profile=Link(organization.hf_url, f"{organization.handle} on Hugging Face"),
+    )
+    return render_listing(request, organization.papers.newest_first(), {"listing": listing})
 
 
 @require_safe
 @cache_anonymous_page
 def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    return render_listing(request, topic.papers.newest_first(), {"kind": "topic", "topic": topic})
+    listing = followed_kind(topic, f"Papers on {topic.name}", "Topic", reverse("papers:topic-feed", args=[topic.slug]))
+    return render_listing(request, topic.papers.newest_first(), {"listing": listing})
 
 
 @require_safe

@@ -24,8 +24,7 @@ from accounts.models import User
 from .. import moderation
 from ..models import Comment
 from ..paging import paginate
-from . import HtmxHttpRequest, local_path
-from .discussion import forbidden, login_first
+from .http import HtmxHttpRequest, local_path, member_required
 
 
 class ReasonForm(forms.Form):
@@ -61,20 +60,19 @@ def back_to(request: HtmxHttpRequest, fallback: str) -> str:
     return local_path(request, request.POST.get("next")) or fallback
 
 
+def moderation_page(request: HtmxHttpRequest, **kwargs) -> str:
+    """Where a visitor comes back to after logging in: the page asked for, or after an action its form's `next`."""
+    return request.get_full_path() if request.method == "GET" else back_to(request, reverse("papers:moderation-queue"))
+
+
 def moderators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Anonymous visitors go to the login page, members who are not moderators get a 403."""
 
+    @member_required(moderation_page)
     @wraps(view)
     def wrapped(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            back = (
-                request.get_full_path()
-                if request.method == "GET"
-                else back_to(request, reverse("papers:moderation-queue"))
-            )
-            return login_first(request, back)
         if not request.user.is_moderator:
-            return forbidden(request, "Only moderators can see this page or do this.")
+            raise PermissionDenied("Only moderators can see this page or do this.")
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -135,13 +133,10 @@ def comment_action(request: HtmxHttpRequest, comment_id: int, action: str) -> Ht
     comment = get_object_or_404(Comment.objects.select_related("paper", "author"), pk=comment_id)
     operation, done, unchanged = COMMENT_ACTIONS[action]
     form = ReasonForm(request.POST)
-    try:
-        moderation.check_not_own_comment(comment, request.user)  # before the reason: no form to fix here
-        if not form.is_valid():
-            return comment_page(request, comment, failed=action, form=form)
-        changed = operation(comment, request.user, form.cleaned_data["reason"])
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
+    moderation.check_not_own_comment(comment, request.user)  # before the reason: no form to fix here
+    if not form.is_valid():
+        return comment_page(request, comment, failed=action, form=form)
+    changed = operation(comment, request.user, form.cleaned_data["reason"])
     if changed:
         messages.success(request, done)
     else:
@@ -186,13 +181,11 @@ def member_action(request: HtmxHttpRequest, username: str, action: str) -> HttpR
     member = get_object_or_404(User, username=username)
     operation, done, unchanged = MEMBER_ACTIONS[action]
     form = ReasonForm(request.POST)
+    moderation.check_not_own_account(member, request.user)  # before the reason: no form to fix here
+    if not form.is_valid():
+        return member_page(request, member, failed=action, form=form)
     try:
-        moderation.check_not_own_account(member, request.user)  # before the reason: no form to fix here
-        if not form.is_valid():
-            return member_page(request, member, failed=action, form=form)
         changed = operation(member, request.user, form.cleaned_data["reason"])
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
     except ValidationError as error:
         form.add_error("reason", error)
         return member_page(request, member, failed=action, form=form)

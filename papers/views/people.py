@@ -21,8 +21,7 @@ from ..models import Comment, Paper
 from ..paging import paginate
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from . import HtmxHttpRequest
-from .discussion import safe_next
+from .http import HtmxHttpRequest, safe_next
 
 PROFILE_TABS = {"comments": "Comments", "submissions": "Submissions", "upvotes": "Upvoted papers"}
 

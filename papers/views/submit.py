@@ -23,8 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from ..arxiv import ArxivError, fetch_arxiv_entry, parse_arxiv_reference, submit_paper
 from ..models import Paper
 from ..ratelimit import rate_limited
-from . import HtmxHttpRequest
-from .listings import render_page
+from .http import HtmxHttpRequest, render_page
 
 logger = logging.getLogger(__name__)
 
