@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -62,11 +63,8 @@ def post_comment(paper: Paper, author: User, body: str, parent: Comment | None =
         paper.comment_count = locked.comment_count
         notifications = notify(comment, rendered.mentions)
         emailed = [n.pk for n in notifications if n.kind in (Notification.Kind.REPLY, Notification.Kind.MENTION)]
-        if emailed:
-            from .tasks import send_notification_email
-
-            for pk in emailed:
-                send_notification_email.delay_on_commit(pk)
+        for pk in emailed:  # queued by name: papers.tasks builds on this module
+            transaction.on_commit(current_app.signature("papers.tasks.send_notification_email", args=(pk,)).delay)
     return comment
 
 

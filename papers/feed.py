@@ -27,12 +27,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.http import QueryDict
 
 from accounts.models import User
 
+from . import similarity
 from .models import (
     Authorship,
     Comment,
@@ -151,20 +151,6 @@ class _Followed:
     upvotes_public: bool = False  # members only: their upvotes are reasons only when they show them
 
 
-def window(since: dt.date | None = None, until: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
-    """(first, last) listing days of the candidates: the FEED_WINDOW_DAYS days that end on the latest listing day,
-    or on `until` when earlier (a digest's period), and start no earlier than `since`."""
-    last = Listing.objects.latest_day()
-    if last is None:
-        return None
-    if until is not None:
-        last = min(last, until)
-    first = last - dt.timedelta(days=settings.FEED_WINDOW_DAYS - 1)
-    if since is not None:
-        first = max(first, since)
-    return first, last
-
-
 def follows_something(user) -> bool:
     """Whether the member follows a topic, author, organisation or member (mutes do not count): one query.
 
@@ -191,7 +177,7 @@ def ranked_candidates(
 ) -> list[tuple[int, float, list[Reason], str]]:
     """Every candidate paper as (id, score, reasons strongest first, despite_mute), best first; ages count from the
     window's last day."""
-    span = window(since, until) if user.is_authenticated else None
+    span = Listing.objects.feed_window(since, until) if user.is_authenticated else None
     if span is not None and span[0] > span[1]:
         return []
     if span is None:
@@ -347,9 +333,7 @@ def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int)
 def show_less(user, paper: Paper) -> None:
     """ "Less like this": the paper never shows again and its neighbours lose score. Idempotent."""
     if record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
-        from .similarity import refresh_new_seed
-
-        refresh_new_seed(paper.pk)  # its neighbours are what loses score
+        similarity.refresh_new_seed(paper.pk)  # its neighbours are what loses score
 
 
 def stop_seeding(user, paper: Paper) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import requests
+from celery import current_app
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
@@ -669,9 +670,8 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         if result.changed_paper_ids or result.written_listings:
             transaction.on_commit(bump_pages_version)
         if result.created_paper_ids:
-            from papers.tasks import notify_new_papers
-
-            notify_new_papers.delay_on_commit(result.created_paper_ids)
+            notice = current_app.signature("papers.tasks.notify_new_papers", args=(result.created_paper_ids,))
+            transaction.on_commit(notice.delay)  # queued by name: papers.tasks builds on this module
     return result
 
 

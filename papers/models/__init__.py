@@ -21,6 +21,7 @@ from .catalog import (
     hotness,
     normalize_arxiv_id,
     normalize_whitespace,
+    parse_arxiv_reference,
     topic_slug,
 )
 from .community import (
@@ -75,6 +76,7 @@ __all__ = [
     "hotness",
     "normalize_arxiv_id",
     "normalize_whitespace",
+    "parse_arxiv_reference",
     "record_vote",
     "topic_slug",
     "wilson_lower_bound",

@@ -97,9 +97,7 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
         seed = get_object_or_404(Paper, pk=target_id)
         engine.stop_seeding(request.user, seed)
         return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.", True)
-    from .following import find_target  # not at the top: .following imports .listings, which imports this module
-
-    target = find_target(kind, target_id, field="pk")
+    target = follows.find_target(kind, target_id, field="pk")
     try:
         follows.mute(request.user, target)
     except PermissionDenied as error:

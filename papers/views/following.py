@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -45,20 +44,11 @@ UNDONE_MESSAGES = {
 }
 
 
-def find_target(kind: str, key: str, field: str = "") -> Model:
-    """The topic, author, organisation or (present) member whose URL key is `key`, or whose `field` is; else 404."""
-    model, key_field = follows.TARGET_MODELS[kind]
-    queryset = model.objects.all()
-    if kind == Follow.Target.MEMBER:
-        queryset = User.objects.filter(deleted_at=None, is_active=True)
-    return get_object_or_404(queryset, **{field or key_field: key})
-
-
 @require_POST
 @rate_limited("vote")
 def follow_toggle(request: HtmxHttpRequest, key: str, kind: str, mode: str) -> HttpResponse:
     """Follow (or mute) a topic, author, organisation or member, or stop; `action` says which."""
-    target = find_target(kind, key)
+    target = follows.find_target(kind, key)
     back = safe_next(request, follows.Followable(target).url)
     if not request.user.is_authenticated:
         return login_first(request, back)
