@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.models import User
 
-from .. import digests, discussion, emails, feeds, notices
+from .. import atom, digests, discussion, emails, notices
 from ..markdown import render_markdown
 from ..models import Comment, Paper
 from ..paging import paginate
@@ -70,8 +70,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "digest_address": digests.address(request.user),
         "digest_hour": settings.DIGEST_HOUR_UTC,
         "digest_papers": digests.DIGEST_PAPERS,
-        "feed_items": feeds.FEED_ITEMS,
-        "private_feed_days": feeds.PRIVATE_FEED_DAYS,
+        "feed_items": atom.FEED_ITEMS,
+        "private_feed_days": atom.PRIVATE_FEED_DAYS,
     }
     return TemplateResponse(request, "papers/settings.html", context)
 
