@@ -25,7 +25,7 @@ from .models import (
     Notification,
     Paper,
     Submission,
-    record_vote,
+    insert_once,
 )
 
 
@@ -104,7 +104,7 @@ def upvote_comment(comment: Comment, user: User) -> None:
         raise PermissionDenied("This comment is gone.")
     with transaction.atomic():
         _lock_comment_and_author(comment)
-        record_vote(CommentVote, comment=comment, user=user)
+        insert_once(CommentVote, comment=comment, user=user)
         _recount_comment_votes(comment)
 
 
@@ -147,7 +147,7 @@ def flag_comment(comment: Comment, user: User, reason: str, note: str = "") -> b
     with transaction.atomic():
         _lock_comment_and_author(comment)
         note = note.replace("\x00", "").strip()[:500]
-        created = record_vote(Flag, comment=comment, user=user, reason=reason, note=note)
+        created = insert_once(Flag, comment=comment, user=user, reason=reason, note=note)
         comment.refresh_scores()
     return created
 

@@ -45,7 +45,7 @@ from .models import (
     PaperVote,
     SavedPaper,
     cached_reverse,
-    record_vote,
+    insert_once,
 )
 from .paging import Page
 from .rows import mark_upvoted, with_rows
@@ -384,13 +384,13 @@ def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int)
 
 def show_less(user, paper: Paper) -> None:
     """ "Less like this": the paper never shows again and its neighbours lose score. Idempotent."""
-    if record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
+    if insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
         similarity.refresh_new_seed(paper.pk)  # its neighbours are what loses score
 
 
 def stop_seeding(user, paper: Paper) -> None:
     """ "Mute this reason" for a "similar" reason: stop suggesting papers because they resemble `paper`."""
-    record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
+    insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
 
 
 def _items(user, ranked: list[Candidate], *, listing_rows: bool) -> list[FeedItem]:

@@ -36,8 +36,8 @@ from .models import (
     Topic,
     author_slug,
     cached_reverse,
+    insert_once,
     normalize_whitespace,
-    record_vote,
     topic_slug,
 )
 
@@ -167,7 +167,7 @@ def set_mode(user: User, target: Model, mode: str) -> None:
     if kind == Target.MEMBER and target.pk == user.pk:
         raise PermissionDenied("You cannot follow or mute yourself.")
     lookup = target_lookup(target)
-    if not record_vote(Follow, user=user, target=kind, mode=mode, **lookup):
+    if not insert_once(Follow, user=user, target=kind, mode=mode, **lookup):
         Follow.objects.filter(user=user, **lookup).exclude(mode=mode).update(mode=mode)
 
 
@@ -352,7 +352,7 @@ def upvote(user: User, paper: Paper) -> bool:
 def save_paper(user: User, paper: Paper) -> bool:
     """Save `paper` for later; True if it was not saved before. Idempotent."""
     with transaction.atomic():
-        created = record_vote(SavedPaper, user=user, paper=paper)
+        created = insert_once(SavedPaper, user=user, paper=paper)
         if created:
             similarity.refresh_new_seed(paper.pk)  # a seed of the member's feed
     return created

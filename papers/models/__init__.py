@@ -35,7 +35,7 @@ from .community import (
     Notification,
     PaperVote,
     Submission,
-    record_vote,
+    insert_once,
     wilson_lower_bound,
 )
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
@@ -74,10 +74,10 @@ __all__ = [
     "author_slug",
     "cached_reverse",
     "hotness",
+    "insert_once",
     "normalize_arxiv_id",
     "normalize_whitespace",
     "parse_arxiv_reference",
-    "record_vote",
     "topic_slug",
     "wilson_lower_bound",
 ]

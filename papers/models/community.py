@@ -257,8 +257,9 @@ class ModerationAction(models.Model):
         return f"{self.get_action_display()} by {self.moderator}"
 
 
-def record_vote(model: type[models.Model], **fields) -> bool:
-    """Insert a vote row unless it exists; the unique constraint, not a prior read, decides. True if new."""
+def insert_once(model: type[models.Model], **fields) -> bool:
+    """Insert a row unless it exists (a vote, follow, flag, save or feed signal); the unique constraint, not a
+    prior read, decides. True if new."""
     try:
         with transaction.atomic():
             model.objects.create(**fields)
