@@ -49,7 +49,7 @@ def post_comment(paper: Paper, author: User, body: str, parent: Comment | None =
         raise ValidationError("You can only reply to a comment that is still here.", code="parent")
     rendered = render_markdown(body)
     with transaction.atomic():
-        locked = paper._lock()
+        locked = Paper.objects.lock(paper.pk)
         comment = Comment.objects.create(
             paper=paper,
             author=author,
@@ -88,7 +88,7 @@ def delete_comment(comment: Comment, by: User) -> None:
 
 def remove_comment_text(comment: Comment) -> None:
     with transaction.atomic():
-        locked = comment.paper._lock()
+        locked = Paper.objects.lock(comment.paper_id)
         Comment.objects.filter(pk=comment.pk).update(deleted_at=timezone.now(), body="", body_html="")
         comment.refresh_from_db()
         comment.refresh_scores()
@@ -251,7 +251,7 @@ def delete_account(user: User) -> None:
         voted_papers = list(user.paper_votes.values_list("paper_id", flat=True))
         commented_papers = set(Comment.objects.filter(author=user).values_list("paper_id", flat=True))
         for paper in Paper.objects.filter(pk__in=set(voted_papers) | commented_papers).order_by("pk"):
-            paper._lock()
+            Paper.objects.lock(paper.pk)
         voted_comments = list(user.comment_votes.values_list("comment_id", flat=True))
         flagged_comments = list(user.flags.values_list("comment_id", flat=True))
         user.paper_votes.all().delete()

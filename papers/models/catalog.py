@@ -334,6 +334,10 @@ class PaperQuerySet(models.QuerySet):
         span = Listing.objects.feed_window(since, until)
         return self.none() if span is None else self.filter(last_listed_on__range=span)
 
+    def lock(self, pk: int) -> Paper:
+        """The paper `pk`, its row locked until the transaction ends, so that recounts of it run one at a time."""
+        return self.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=pk)
+
     def trending(self) -> Self:
         return self.exclude(last_listed_on=None).order_by("-hotness", "-pk")
 
@@ -414,7 +418,7 @@ class Paper(models.Model):
         """
         created = False
         with transaction.atomic():
-            locked = self._lock()
+            locked = Paper.objects.lock(self.pk)
             try:
                 with transaction.atomic():
                     self.votes.create(user=user)
@@ -427,7 +431,7 @@ class Paper(models.Model):
 
     def remove_upvote(self, user) -> None:
         with transaction.atomic():
-            locked = self._lock()
+            locked = Paper.objects.lock(self.pk)
             self.votes.filter(user=user).delete()
             locked.recount_upvotes()
         self._copy_counts(locked)
@@ -441,10 +445,6 @@ class Paper(models.Model):
     def recount_comments(self) -> None:
         self.comment_count = self.comments.visible().count()
         self.save(update_fields=["comment_count"])
-
-    def _lock(self) -> Paper:
-        """This paper's row, locked until the transaction ends, so recounts of it run one at a time."""
-        return Paper.objects.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=self.pk)
 
     def _copy_counts(self, other: Paper) -> None:
         self.upvote_count, self.points, self.hotness = other.upvote_count, other.points, other.hotness
