@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.models import User
 
-from .. import atom, digests, discussion, emails, notices
+from .. import account_deletion, atom, digests, emails, notices
 from ..markdown import render_markdown
 from ..models import Comment, Paper
 from ..paging import paginate
@@ -91,7 +91,7 @@ def regenerate_feed_token(request: HttpRequest) -> HttpResponse:
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        discussion.delete_account(request.user)
+        account_deletion.delete_account(request.user)
         logout(request)
         messages.success(request, "Your account is deleted. Your comments now show as “[deleted]”.")
         return redirect("papers:home")
