@@ -174,7 +174,7 @@ def notify(comment: Comment, mentions: tuple[str, ...]) -> list[Notification]:
     for user_id in participants:
         kinds.setdefault(user_id, Notification.Kind.PAPER_COMMENT)
     kinds.pop(comment.author_id, None)
-    active = set(User.objects.filter(pk__in=kinds, is_active=True, deleted_at=None).values_list("pk", flat=True))
+    active = set(User.objects.present().filter(pk__in=kinds).values_list("pk", flat=True))
     rows = [
         Notification(
             recipient_id=user_id, kind=kind, actor_id=comment.author_id, paper_id=comment.paper_id, comment=comment

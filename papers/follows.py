@@ -70,7 +70,7 @@ def find_target(kind: str, key: Any, field: str = "") -> Model:
     model, key_field = TARGET_MODELS[kind]
     queryset = model.objects.all()
     if kind == Target.MEMBER:
-        queryset = User.objects.filter(deleted_at=None, is_active=True)
+        queryset = User.objects.present()
     return get_object_or_404(queryset, **{field or key_field: key})
 
 

@@ -334,6 +334,14 @@ class PaperQuerySet(models.QuerySet):
         span = Listing.objects.feed_window(since, until)
         return self.none() if span is None else self.filter(last_listed_on__range=span)
 
+    def submitted_by(self, user) -> Self:
+        """The papers `user` submitted, newest submission first."""
+        return self.filter(submission__user=user).order_by("-submission__created_at")
+
+    def upvoted_by(self, user) -> Self:
+        """The papers `user` upvoted, newest upvote first."""
+        return self.filter(votes__user=user).order_by("-votes__created_at", "-pk")
+
     def lock(self, pk: int) -> Paper:
         """The paper `pk`, its row locked until the transaction ends, so that recounts of it run one at a time."""
         return self.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=pk)

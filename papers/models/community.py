@@ -55,6 +55,10 @@ class CommentQuerySet(models.QuerySet):
         """Comments that count: neither deleted by their author nor hidden by a moderator."""
         return self.filter(deleted_at=None, hidden_at=None)
 
+    def hidden(self) -> Self:
+        """Comments a moderator hid (deleted or not)."""
+        return self.filter(hidden_at__isnull=False)
+
     def with_viewer_state(self, user) -> Self:
         if not user.is_authenticated:
             return self.annotate(is_upvoted=models.Value(False), is_flagged=models.Value(False))

@@ -29,7 +29,7 @@ PROFILE_TABS = {"comments": "Comments", "submissions": "Submissions", "upvotes":
 
 @require_GET
 def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
-    member = get_object_or_404(User, username=username, deleted_at=None, is_active=True)
+    member = get_object_or_404(User.objects.present(), username=username)
     tab = request.GET.get("tab", "comments")
     shows_upvotes = member.upvotes_public or member.pk == request.user.pk
     if tab not in PROFILE_TABS or (tab == "upvotes" and not shows_upvotes):
@@ -38,9 +38,9 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
         items = Comment.objects.filter(author=member).visible().select_related("paper").order_by("-created_at", "-pk")
         page = paginate(request, items)
     else:
-        papers = Paper.objects.filter(submission__user=member).order_by("-submission__created_at")
+        papers = Paper.objects.submitted_by(member)
         if tab == "upvotes":
-            papers = Paper.objects.filter(votes__user=member).order_by("-votes__created_at", "-pk")
+            papers = Paper.objects.upvoted_by(member)
         page = paginate(request, papers.for_rows())
         mark_upvoted(with_rows(page.items), request.user)
     context = {
