@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from typing import Self
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as AuthUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -15,6 +17,26 @@ MAX_LINKS = 4
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+class UserQuerySet(models.QuerySet):
+    def present(self) -> Self:
+        """Members who are here: active, and not deleted (a deleted account stays as a "[deleted]" row)."""
+        return self.filter(is_active=True, deleted_at=None)
+
+
+class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
+    """Django's UserManager (create_user, create_superuser, …) with the UserQuerySet verbs."""
+
+    # To migrations this is Django's UserManager (as in 0001_initial): the verbs added here are queries that no
+    # migration runs, so the manager needs no migration of its own.
+    def deconstruct(self):
+        return (False, "django.contrib.auth.models.UserManager", None, (), {})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AuthUserManager) and self._constructor_args == other._constructor_args
+
+    __hash__ = AuthUserManager.__hash__
 
 
 class User(AbstractUser):
@@ -45,6 +67,8 @@ class User(AbstractUser):
     digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.OFF)
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
     onboarded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
 
     class Meta:
         db_table = "accounts_user"

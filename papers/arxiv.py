@@ -16,10 +16,10 @@ import io
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import feedparser
 import requests
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from urllib3.util import Retry
@@ -34,8 +34,8 @@ from papers.models import (
     Paper,
     Submission,
     author_slug,
-    normalize_arxiv_id,
     normalize_whitespace,
+    parse_arxiv_reference,
 )
 
 API_URL = "https://export.arxiv.org/api/query"
@@ -44,11 +44,7 @@ READ_TIMEOUT = 10
 RETRIES = 2
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_RETRY_AFTER = 5  # seconds: a member is waiting for the answer
-MAX_REFERENCE_LENGTH = 300
 
-ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
-ARXIV_PAGES = {"abs", "pdf", "html"}
-HF_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 _VERSION_RE = re.compile(r"v(\d+)$")
 
 
@@ -73,31 +69,6 @@ class ArxivEntry:
     doi: str = ""
     journal_ref: str = ""
     comment: str = ""
-
-
-def parse_arxiv_reference(text: str) -> str | None:
-    """The canonical arXiv id in an id (`2608.15265v2`, `arXiv:hep-th/9901001`) or an arXiv or
-    Hugging Face paper URL (abs, pdf, html pages; scheme optional); None for anything else."""
-    text = text.strip()
-    if not text or len(text) > MAX_REFERENCE_LENGTH:
-        return None
-    if arxiv_id := normalize_arxiv_id(text):
-        return arxiv_id
-    if "://" not in text:
-        text = f"https://{text}"
-    try:
-        url = urlsplit(text)
-        host = url.hostname or ""
-    except ValueError:
-        return None
-    if url.scheme not in ("http", "https"):
-        return None
-    page, _, rest = url.path.strip("/").partition("/")
-    if host in ARXIV_HOSTS and page in ARXIV_PAGES:
-        return normalize_arxiv_id(rest.removesuffix(".pdf") if page == "pdf" else rest)
-    if host in HF_HOSTS and page == "papers":
-        return normalize_arxiv_id(rest)
-    return None
 
 
 # --- Fetching -----------------------------------------------------------------------------------
@@ -223,9 +194,8 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
             Submission.objects.create(paper=paper, user=user)
             Paper.objects.filter(pk=paper.pk).refresh_search_vectors()
             transaction.on_commit(bump_pages_version)
-            from .tasks import notify_new_papers
-
-            notify_new_papers.delay_on_commit([paper.pk])  # the followers of its authors hear of it
+            # The followers of its authors hear of it (papers.tasks builds on this module: queued by name).
+            transaction.on_commit(current_app.signature("papers.tasks.notify_new_papers", args=([paper.pk],)).delay)
     except IntegrityError:
         existing = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
         if existing is None:

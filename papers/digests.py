@@ -114,7 +114,8 @@ def due_members(now: dt.datetime) -> QuerySet[User]:
         return User.objects.none()
     verified = digest_addresses().filter(user=OuterRef("pk")).values("email")
     return (
-        User.objects.filter(owed, is_active=True, deleted_at=None)
+        User.objects.present()
+        .filter(owed)
         .annotate(digest_email=Subquery(verified[:1]))
         .exclude(digest_email=None)
         .order_by("pk")

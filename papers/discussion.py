@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from .models import (
     Notification,
     Paper,
     Submission,
-    record_vote,
+    insert_once,
 )
 
 
@@ -48,7 +49,7 @@ def post_comment(paper: Paper, author: User, body: str, parent: Comment | None =
         raise ValidationError("You can only reply to a comment that is still here.", code="parent")
     rendered = render_markdown(body)
     with transaction.atomic():
-        locked = paper._lock()
+        locked = Paper.objects.lock(paper.pk)
         comment = Comment.objects.create(
             paper=paper,
             author=author,
@@ -62,11 +63,8 @@ def post_comment(paper: Paper, author: User, body: str, parent: Comment | None =
         paper.comment_count = locked.comment_count
         notifications = notify(comment, rendered.mentions)
         emailed = [n.pk for n in notifications if n.kind in (Notification.Kind.REPLY, Notification.Kind.MENTION)]
-        if emailed:
-            from .tasks import send_notification_email
-
-            for pk in emailed:
-                send_notification_email.delay_on_commit(pk)
+        for pk in emailed:  # queued by name: papers.tasks builds on this module
+            transaction.on_commit(current_app.signature("papers.tasks.send_notification_email", args=(pk,)).delay)
     return comment
 
 
@@ -90,7 +88,7 @@ def delete_comment(comment: Comment, by: User) -> None:
 
 def remove_comment_text(comment: Comment) -> None:
     with transaction.atomic():
-        locked = comment.paper._lock()
+        locked = Paper.objects.lock(comment.paper_id)
         Comment.objects.filter(pk=comment.pk).update(deleted_at=timezone.now(), body="", body_html="")
         comment.refresh_from_db()
         comment.refresh_scores()
@@ -106,7 +104,7 @@ def upvote_comment(comment: Comment, user: User) -> None:
         raise PermissionDenied("This comment is gone.")
     with transaction.atomic():
         _lock_comment_and_author(comment)
-        record_vote(CommentVote, comment=comment, user=user)
+        insert_once(CommentVote, comment=comment, user=user)
         _recount_comment_votes(comment)
 
 
@@ -149,7 +147,7 @@ def flag_comment(comment: Comment, user: User, reason: str, note: str = "") -> b
     with transaction.atomic():
         _lock_comment_and_author(comment)
         note = note.replace("\x00", "").strip()[:500]
-        created = record_vote(Flag, comment=comment, user=user, reason=reason, note=note)
+        created = insert_once(Flag, comment=comment, user=user, reason=reason, note=note)
         comment.refresh_scores()
     return created
 
@@ -176,7 +174,7 @@ def notify(comment: Comment, mentions: tuple[str, ...]) -> list[Notification]:
     for user_id in participants:
         kinds.setdefault(user_id, Notification.Kind.PAPER_COMMENT)
     kinds.pop(comment.author_id, None)
-    active = set(User.objects.filter(pk__in=kinds, is_active=True, deleted_at=None).values_list("pk", flat=True))
+    active = set(User.objects.present().filter(pk__in=kinds).values_list("pk", flat=True))
     rows = [
         Notification(
             recipient_id=user_id, kind=kind, actor_id=comment.author_id, paper_id=comment.paper_id, comment=comment
@@ -240,40 +238,3 @@ def build_thread(paper: Paper, viewer, sort: str = "best", root: Comment | None 
 
     arrange(roots, 0)
     return roots
-
-
-def delete_account(user: User) -> None:
-    """Remove a member's personal data and presence, keeping their comments' places as "[deleted]".
-
-    Their votes and flags go and every count they touched is recounted; their comments
-    lose their text; their follows and mutes (and other members' follows and mutes of them),
-    saved papers and feed signals go; then the account is anonymised, which ends all of its sessions.
-    """
-    with transaction.atomic():
-        voted_papers = list(user.paper_votes.values_list("paper_id", flat=True))
-        commented_papers = set(Comment.objects.filter(author=user).values_list("paper_id", flat=True))
-        for paper in Paper.objects.filter(pk__in=set(voted_papers) | commented_papers).order_by("pk"):
-            paper._lock()
-        voted_comments = list(user.comment_votes.values_list("comment_id", flat=True))
-        flagged_comments = list(user.flags.values_list("comment_id", flat=True))
-        user.paper_votes.all().delete()
-        user.comment_votes.all().delete()
-        user.flags.all().delete()
-        user.notifications.all().delete()
-        user.follows.all().delete()
-        user.followers.all().delete()  # others' follows and mutes of this member: "[deleted]" they could not undo
-        user.saved_papers.all().delete()
-        user.feed_signals.all().delete()
-        Comment.objects.filter(author=user, deleted_at=None).update(deleted_at=timezone.now(), body="", body_html="")
-        for comment in Comment.objects.filter(pk__in={*voted_comments, *flagged_comments}).order_by("pk"):
-            comment.refresh_scores()
-        for comment in Comment.objects.filter(author=user):
-            comment.refresh_scores()
-        for author_id in set(
-            Comment.objects.filter(pk__in=voted_comments, author__isnull=False).values_list("author_id", flat=True)
-        ):
-            recount_karma(author_id)
-        for paper in Paper.objects.filter(pk__in=set(voted_papers) | commented_papers):
-            paper.recount_upvotes()
-            paper.recount_comments()
-        user.anonymize()

@@ -27,12 +27,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.http import QueryDict
 
 from accounts.models import User
 
+from . import similarity
 from .models import (
     Authorship,
     Comment,
@@ -45,7 +45,7 @@ from .models import (
     PaperVote,
     SavedPaper,
     cached_reverse,
-    record_vote,
+    insert_once,
 )
 from .paging import Page
 from .rows import mark_upvoted, with_rows
@@ -151,20 +151,6 @@ class _Followed:
     upvotes_public: bool = False  # members only: their upvotes are reasons only when they show them
 
 
-def window(since: dt.date | None = None, until: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
-    """(first, last) listing days of the candidates: the FEED_WINDOW_DAYS days that end on the latest listing day,
-    or on `until` when earlier (a digest's period), and start no earlier than `since`."""
-    last = Listing.objects.latest_day()
-    if last is None:
-        return None
-    if until is not None:
-        last = min(last, until)
-    first = last - dt.timedelta(days=settings.FEED_WINDOW_DAYS - 1)
-    if since is not None:
-        first = max(first, since)
-    return first, last
-
-
 def follows_something(user) -> bool:
     """Whether the member follows a topic, author, organisation or member (mutes do not count): one query.
 
@@ -186,50 +172,82 @@ def follows_anything(user) -> bool:
     )
 
 
-def ranked_candidates(
-    user, *, since: dt.date | None = None, until: dt.date | None = None
-) -> list[tuple[int, float, list[Reason], str]]:
-    """Every candidate paper as (id, score, reasons strongest first, despite_mute), best first; ages count from the
-    window's last day."""
-    span = window(since, until) if user.is_authenticated else None
-    if span is not None and span[0] > span[1]:
+@dataclass
+class Candidate:
+    """A paper of the feed's window with at least one reason, scored for one member."""
+
+    paper_id: int
+    score: float
+    reasons: list[Reason]  # strongest first
+    despite_mute: str  # why it shows although it matches a mute, or ""
+    points: int
+    last_listed_on: dt.date
+
+    @property
+    def rank_key(self) -> tuple[float, int, int, int]:
+        """Best first: the higher score, then more points, then the later listing, then the newer paper."""
+        return (-self.score, -self.points, -self.last_listed_on.toordinal(), -self.paper_id)
+
+
+@dataclass
+class _Matches:
+    """The reasons found for each paper of the window, and the most specific mute each paper matches."""
+
+    follows: dict[str, dict[int, _Followed]]
+    mutes: dict[str, dict[int, str]]
+    reasons: defaultdict[int, list[Reason]] = field(default_factory=lambda: defaultdict(list))
+    muted: dict[int, tuple[int, str]] = field(default_factory=dict)  # paper → (level, name) of its most specific mute
+    made: dict[tuple[str, int], Reason] = field(default_factory=dict)  # a follow's one reason, shared by its papers
+
+    def match(self, paper_id: int, target: str, target_id: int, kind: str) -> None:
+        """Note that `paper_id` is linked to a target (`kind` says how): a reason if followed, a mute if muted."""
+        if target_id in self.follows[target]:
+            if (kind, target_id) not in self.made:
+                followed = self.follows[target][target_id]
+                label = _LABELS[kind].format(name=followed.name)
+                self.made[kind, target_id] = Reason(kind, label, REASON_WEIGHTS[kind], target, target_id, followed.url)
+            self.reasons[paper_id].append(self.made[kind, target_id])
+        elif target_id in self.mutes[target]:
+            level = TARGET_LEVELS[target]
+            if level > self.muted.get(paper_id, (0, ""))[0]:
+                self.muted[paper_id] = (level, self.mutes[target][target_id])
+
+
+# id → (points, last listed on, organisation, submitting member) of every paper in the window.
+_WindowPapers = dict[int, tuple[int, dt.date, int | None, int | None]]
+
+
+def ranked_candidates(user, *, since: dt.date | None = None, until: dt.date | None = None) -> list[Candidate]:
+    """Every candidate paper, best first; ages count from the window's last day."""
+    span = Listing.objects.feed_window(since, until) if user.is_authenticated else None
+    if span is None or span[0] > span[1]:
         return []
-    if span is None:
-        return []
-    latest = span[1]
     follows, mutes = _stances(user)
     less = _less(user)
     seeds = {pk: seed for pk, seed in _seeds(user).items() if pk not in less}
-    # id → (points, last listed on, organisation, submitting member) of every paper in the window.
-    papers = {
+    papers: _WindowPapers = {
         row[0]: row[1:]
         for row in Paper.objects.filter(last_listed_on__range=span).values_list(
             "pk", "points", "last_listed_on", "organization_id", "submission__user_id"
         )
     }
+    matches = _Matches(follows, mutes)
+    _match_follows(matches, papers, span)
+    penalty = _match_similar(matches, seeds, less, span)
+    candidates = _scored(user, matches, papers, less, penalty, latest=span[1])
+    return sorted(candidates, key=lambda candidate: candidate.rank_key)
+
+
+def _match_follows(matches: _Matches, papers: _WindowPapers, span: tuple[dt.date, dt.date]) -> None:
+    """The follow reasons and mutes of the window's papers: organisation, submitter, topics, authors, and what
+    followed members upvoted (when public) and commented on."""
     in_window = {"paper__last_listed_on__range": span}
-
-    reasons: dict[int, list[Reason]] = defaultdict(list)
-    muted: dict[int, tuple[int, str]] = {}  # paper → (level, name) of its most specific mute
-    made: dict[tuple[str, int], Reason] = {}  # a follow gives the same reason to each of its papers
-
-    def match(paper_id: int, target: str, target_id: int, kind: str) -> None:
-        if target_id in follows[target]:
-            if (kind, target_id) not in made:
-                followed = follows[target][target_id]
-                label = _LABELS[kind].format(name=followed.name)
-                made[kind, target_id] = Reason(kind, label, REASON_WEIGHTS[kind], target, target_id, followed.url)
-            reasons[paper_id].append(made[kind, target_id])
-        elif target_id in mutes[target]:
-            level = TARGET_LEVELS[target]
-            if level > muted.get(paper_id, (0, ""))[0]:
-                muted[paper_id] = (level, mutes[target][target_id])
-
+    follows, mutes = matches.follows, matches.mutes
     for paper_id, (_points, _day, organization_id, submitter_id) in papers.items():
         if organization_id is not None:
-            match(paper_id, Target.ORGANIZATION, organization_id, "organization")
+            matches.match(paper_id, Target.ORGANIZATION, organization_id, "organization")
         if submitter_id is not None:
-            match(paper_id, Target.MEMBER, submitter_id, "member_submitted")
+            matches.match(paper_id, Target.MEMBER, submitter_id, "member_submitted")
     for model, target, column in ((PaperTopic, Target.TOPIC, "topic_id"), (Authorship, Target.AUTHOR, "author_id")):
         ids = [*follows[target], *mutes[target]]
         if ids:
@@ -238,50 +256,71 @@ def ranked_candidates(
             if model is Authorship:  # a name may sign a paper twice; a topic is on a paper once
                 rows = rows.distinct()
             for paper_id, target_id in rows:
-                match(paper_id, target, target_id, target)
+                matches.match(paper_id, target, target_id, target)
     members = list(follows[Target.MEMBER])
     if members:
         public = [pk for pk, member in follows[Target.MEMBER].items() if member.upvotes_public]
         if public:
             votes = PaperVote.objects.filter(user_id__in=public, **in_window).values_list("paper_id", "user_id")
             for paper_id, member_id in votes:
-                match(paper_id, Target.MEMBER, member_id, "member_upvoted")
+                matches.match(paper_id, Target.MEMBER, member_id, "member_upvoted")
         comments = Comment.objects.visible().filter(author_id__in=members, **in_window)
         for paper_id, member_id in comments.values_list("paper_id", "author_id").order_by().distinct():
-            match(paper_id, Target.MEMBER, member_id, "member_commented")
+            matches.match(paper_id, Target.MEMBER, member_id, "member_commented")
 
-    penalty: dict[int, float] = defaultdict(float)
-    if seeds or less:
-        similar = PaperSimilarity.objects.filter(
-            paper_id__in=[*seeds, *less], similar__last_listed_on__range=span
-        ).values_list("similar_id", "paper_id", "score")
-        described: dict[int, tuple[str, str]] = {}  # seed → (label, url)
-        for paper_id, seed_id, score in similar:
-            if seed_id in less:
-                penalty[paper_id] += LESS_PENALTY * score
-            if seed_id in seeds:
-                if seed_id not in described:
-                    title, arxiv_id, how = seeds[seed_id]
-                    if len(title) > TITLE_IN_LABEL:
-                        title = title[: TITLE_IN_LABEL - 1].rstrip() + "…"
-                    label = f"Similar to “{title}” that you {how}"
-                    described[seed_id] = (label, cached_reverse("papers:detail", arxiv_id))
-                label, url = described[seed_id]
-                reasons[paper_id].append(Reason(SIMILAR, label, REASON_WEIGHTS[SIMILAR] * score, None, seed_id, url))
 
+def _match_similar(
+    matches: _Matches, seeds: dict[int, tuple[str, str, str]], less: set[int], span: tuple[dt.date, dt.date]
+) -> defaultdict[int, float]:
+    """Add a "similar" reason to each neighbour of a seed in the window; return each paper's penalty from its
+    similarity to papers the member asked to see less like."""
+    penalty: defaultdict[int, float] = defaultdict(float)
+    if not seeds and not less:
+        return penalty
+    similar = PaperSimilarity.objects.filter(
+        paper_id__in=[*seeds, *less], similar__last_listed_on__range=span
+    ).values_list("similar_id", "paper_id", "score")
+    described: dict[int, tuple[str, str]] = {}  # seed → (label, url)
+    for paper_id, seed_id, score in similar:
+        if seed_id in less:
+            penalty[paper_id] += LESS_PENALTY * score
+        if seed_id in seeds:
+            if seed_id not in described:
+                title, arxiv_id, how = seeds[seed_id]
+                if len(title) > TITLE_IN_LABEL:
+                    title = title[: TITLE_IN_LABEL - 1].rstrip() + "…"
+                label = f"Similar to “{title}” that you {how}"
+                described[seed_id] = (label, cached_reverse("papers:detail", arxiv_id))
+            label, url = described[seed_id]
+            matches.reasons[paper_id].append(
+                Reason(SIMILAR, label, REASON_WEIGHTS[SIMILAR] * score, None, seed_id, url)
+            )
+    return penalty
+
+
+def _scored(
+    user,
+    matches: _Matches,
+    papers: _WindowPapers,
+    less: set[int],
+    penalty: defaultdict[int, float],
+    *,
+    latest: dt.date,
+) -> list[Candidate]:
+    """The papers with reasons that still show (not asked less of, not muted, relevance above 0), scored."""
     half_life = HALF_LIFE_DAYS.get(user.recency, HALF_LIFE_DAYS[User.Recency.SOME])
-    ranked = []
-    for paper_id, found in reasons.items():
+    candidates = []
+    for paper_id, found in matches.reasons.items():
         if paper_id in less or paper_id not in papers:
             continue
         found.sort(key=lambda reason: (-reason.weight, -reason.level, reason.label))
         despite = ""
-        if paper_id in muted:
-            level, name = muted[paper_id]
+        if paper_id in matches.muted:
+            level, name = matches.muted[paper_id]
             overriding = max((r for r in found if r.level > level), key=lambda r: (r.level, r.weight), default=None)
             if overriding is None:
                 continue
-            because = follows[overriding.target][overriding.target_id].name
+            because = matches.follows[overriding.target][overriding.target_id].name
             despite = f"Shown although you mute “{name}”: you follow {because}"
         points, day, *_ = papers[paper_id]
         relevance = sum(reason.weight for reason in found) - penalty[paper_id]
@@ -289,9 +328,8 @@ def ranked_candidates(
             continue
         age_days = (latest - day).days
         score = (relevance + POINTS_WEIGHT * math.log10(1 + max(points, 0))) * 0.5 ** (age_days / half_life)
-        ranked.append((paper_id, score, found, despite, points, day))
-    ranked.sort(key=lambda row: (-row[1], -row[4], -row[5].toordinal(), -row[0]))
-    return [(paper_id, score, found, despite) for paper_id, score, found, despite, _points, _day in ranked]
+        candidates.append(Candidate(paper_id, score, found, despite, points, day))
+    return candidates
 
 
 def feed_page(
@@ -307,7 +345,7 @@ def feed_page(
     ranked = ranked_candidates(user, since=since)
     start = (number - 1) * per_page
     if after is not None:
-        start = next((position + 1 for position, row in enumerate(ranked) if row[0] == after), start)
+        start = next((position + 1 for position, row in enumerate(ranked) if row.paper_id == after), start)
     rows = ranked[start : start + per_page]
     links = (params or QueryDict()).copy()
     links.pop("after", None)
@@ -317,7 +355,7 @@ def feed_page(
         per_page,
         has_next=len(ranked) > start + per_page,
         params=links,
-        after=rows[-1][0] if rows else None,
+        after=rows[-1].paper_id if rows else None,
         last_page=max(1, math.ceil(len(ranked) / per_page)),
     )
 
@@ -329,7 +367,7 @@ def continuation(
     that continues after the last of those that stay and, `with_items`, those that stay, anew (a mute can take
     a reason away from a paper that another reason keeps)."""
     ranked = ranked_candidates(user)
-    position = {row[0]: place for place, row in enumerate(ranked)}
+    position = {row.paper_id: place for place, row in enumerate(ranked)}
     gone = [paper_id for paper_id in shown if paper_id not in position]
     staying = sorted((paper_id for paper_id in shown if paper_id in position), key=position.__getitem__)
     start = position[staying[-1]] + 1 if staying else 0
@@ -346,25 +384,27 @@ def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int)
 
 def show_less(user, paper: Paper) -> None:
     """ "Less like this": the paper never shows again and its neighbours lose score. Idempotent."""
-    if record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
-        from .similarity import refresh_new_seed
-
-        refresh_new_seed(paper.pk)  # its neighbours are what loses score
+    if insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
+        similarity.refresh_new_seed(paper.pk)  # its neighbours are what loses score
 
 
 def stop_seeding(user, paper: Paper) -> None:
     """ "Mute this reason" for a "similar" reason: stop suggesting papers because they resemble `paper`."""
-    record_vote(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
+    insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
 
 
-def _items(user, ranked: list[tuple[int, float, list[Reason], str]], *, listing_rows: bool) -> list[FeedItem]:
+def _items(user, ranked: list[Candidate], *, listing_rows: bool) -> list[FeedItem]:
     """The ranked papers as FeedItems: ready for the page's listing rows (with the member's votes and saves), or
     whole papers with every column (for an email or a feed entry)."""
-    papers = Paper.objects.filter(pk__in=[row[0] for row in ranked])
+    papers = Paper.objects.filter(pk__in=[candidate.paper_id for candidate in ranked])
     if listing_rows:
         papers = papers.for_rows()
     found = papers.in_bulk()
-    items = [FeedItem(found[pk], reasons, score, despite) for pk, score, reasons, despite in ranked if pk in found]
+    items = [
+        FeedItem(found[candidate.paper_id], candidate.reasons, candidate.score, candidate.despite_mute)
+        for candidate in ranked
+        if candidate.paper_id in found
+    ]
     if listing_rows:
         mark_upvoted(with_rows([item.paper for item in items]), user)
     return items

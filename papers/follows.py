@@ -2,7 +2,7 @@
 other members and papers.
 
 One stance per member and target (follow or mute), and one save per member and paper: the database
-constraints decide what gets inserted, never a prior read. Saving or unsaving a paper queues the refresh of its
+constraints decide what gets inserted, never a prior read. Upvoting or saving a paper queues the refresh of its
 similarities (it is a seed of the personal feed) once the change is committed.
 """
 
@@ -18,24 +18,26 @@ from django.db import transaction
 from django.db.models import Count, Model, Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
 
+from . import similarity
 from .bibtex import bibtex_entry, citation_key
-from .feed import window
 from .models import (
     Author,
     Authorship,
     Follow,
+    Listing,
     Organization,
     Paper,
     SavedPaper,
     Topic,
     author_slug,
     cached_reverse,
+    insert_once,
     normalize_whitespace,
-    record_vote,
     topic_slug,
 )
 
@@ -61,6 +63,15 @@ IMPORT_MAX_CHARS = 60_000
 IMPORT_MAX_LINE_LENGTH = 300
 ACTIVE_TOPICS = 20
 ACTIVE_ORGANIZATIONS = 12
+
+
+def find_target(kind: str, key: Any, field: str = "") -> Model:
+    """The topic, author, organisation or (present) member whose URL key is `key`, or whose `field` is; else 404."""
+    model, key_field = TARGET_MODELS[kind]
+    queryset = model.objects.all()
+    if kind == Target.MEMBER:
+        queryset = User.objects.present()
+    return get_object_or_404(queryset, **{field or key_field: key})
 
 
 def kind_of(target: Model) -> str:
@@ -156,7 +167,7 @@ def set_mode(user: User, target: Model, mode: str) -> None:
     if kind == Target.MEMBER and target.pk == user.pk:
         raise PermissionDenied("You cannot follow or mute yourself.")
     lookup = target_lookup(target)
-    if not record_vote(Follow, user=user, target=kind, mode=mode, **lookup):
+    if not insert_once(Follow, user=user, target=kind, mode=mode, **lookup):
         Follow.objects.filter(user=user, **lookup).exclude(mode=mode).update(mode=mode)
 
 
@@ -265,8 +276,8 @@ def import_follows(user: User, text: str) -> ImportReport:
 
 
 def active_since() -> dt.date | None:
-    """The first day of the feed's window (papers.feed.window): what "recent" means on the welcome page."""
-    span = window()
+    """The first day of the feed's window (`Listing.objects.feed_window()`): what "recent" means on the welcome page."""
+    span = Listing.objects.feed_window()
     return span[0] if span else None
 
 
@@ -323,17 +334,27 @@ def finish_onboarding(user: User) -> None:
     user.refresh_from_db(fields=["onboarded_at"])
 
 
-# Saved papers
+# Upvotes and saved papers: the seeds of the member's feed
+
+
+def upvote(user: User, paper: Paper) -> bool:
+    """Upvote `paper` (`Paper.upvote`); True if the vote is new. Idempotent.
+
+    A new upvote makes the paper a seed of the member's feed: its similarities are refreshed after commit.
+    """
+    with transaction.atomic():
+        created = paper.upvote(user)
+        if created:
+            similarity.refresh_new_seed(paper.pk)
+    return created
 
 
 def save_paper(user: User, paper: Paper) -> bool:
     """Save `paper` for later; True if it was not saved before. Idempotent."""
     with transaction.atomic():
-        created = record_vote(SavedPaper, user=user, paper=paper)
+        created = insert_once(SavedPaper, user=user, paper=paper)
         if created:
-            from .similarity import refresh_new_seed
-
-            refresh_new_seed(paper.pk)  # a seed of the member's feed
+            similarity.refresh_new_seed(paper.pk)  # a seed of the member's feed
     return created
 
 

@@ -451,8 +451,9 @@ def _members_named(lowered_names: set[str]) -> dict[str, str]:
     if not lowered_names:
         return {}
     usernames = list(
-        User.objects.annotate(username_lower=Lower("username"))
-        .filter(username_lower__in=lowered_names, is_active=True, deleted_at__isnull=True)
+        User.objects.present()
+        .annotate(username_lower=Lower("username"))
+        .filter(username_lower__in=lowered_names)
         .order_by("pk")
         .values_list("username", flat=True)
     )

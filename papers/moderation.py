@@ -73,7 +73,7 @@ def hide_comment(comment: Comment, moderator: User, reason: str) -> bool:
     reason = clean_reason(reason)
     now = timezone.now()
     with transaction.atomic():
-        locked = comment.paper._lock()
+        locked = Paper.objects.lock(comment.paper_id)
         if not Comment.objects.filter(pk=comment.pk, hidden_at=None).update(hidden_at=now, hidden_reason=reason):
             return False
         _resolve_open_flags(comment, moderator, now)
@@ -88,7 +88,7 @@ def restore_comment(comment: Comment, moderator: User, reason: str) -> bool:
     check_not_own_comment(comment, moderator)
     reason = clean_reason(reason)
     with transaction.atomic():
-        locked = comment.paper._lock()
+        locked = Paper.objects.lock(comment.paper_id)
         if not Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(hidden_at=None, hidden_reason=""):
             return False
         _recount(comment, locked)

@@ -40,8 +40,7 @@ def _notices(paper_ids: list[int]) -> list[Notification]:
     stances = Follow.objects.filter(
         target=Follow.Target.AUTHOR,
         author_id__in={author for ids in authors.values() for author in ids},
-        user__is_active=True,
-        user__deleted_at=None,
+        user__in=User.objects.present(),
     ).values_list("user_id", "author_id", "mode")
     followers: dict[int, set[int]] = defaultdict(set)
     muters: dict[int, set[int]] = defaultdict(set)

@@ -5,7 +5,7 @@ costs nothing; `preload()` imports them when a process that will compute starts 
 server itself when tasks run in-process), so that no request waits for them.
 
 The vocabulary and its inverse document frequencies are learnt from the papers of the feed's window
-(`papers.feed.window()`: the papers the feed can show): word 1- and 2-grams, English stop words left
+(`Paper.objects.in_feed_window()`: the papers the feed can show): word 1- and 2-grams, English stop words left
 out, sublinear term frequencies, terms found in at least 2 papers and in at most half of them; the
 title counts twice. Each seed (a paper someone upvoted or saved, or asked to see less like) is placed
 in that space, and its NEIGHBOURS nearest papers of the window by cosine similarity are stored as
@@ -24,9 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from celery import current_app
 from django.db import connection, transaction
 
-from .feed import window
 from .models import FeedSignal, Paper, PaperSimilarity, PaperVote, SavedPaper
 
 if TYPE_CHECKING:
@@ -126,9 +126,8 @@ def refresh_new_seed(paper_id: int) -> None:
 
     def queue() -> None:
         if not PaperSimilarity.objects.filter(paper_id=paper_id).exists():
-            from .tasks import refresh_similarities
-
-            refresh_similarities.delay(paper_id)
+            # By name: papers.tasks builds on this module.
+            current_app.signature("papers.tasks.refresh_similarities", args=(paper_id,)).delay()
 
     transaction.on_commit(queue)
 
@@ -143,10 +142,9 @@ def refresh(seed_ids: Iterable[int] | None = None) -> int:
         ids = sorted(seeds().values_list("paper_id", flat=True))
     else:
         ids = sorted(set(seed_ids))
-    span = window()
-    if not ids or span is None:
+    if not ids:
         return 0
-    space = Space.fit(list(Paper.objects.filter(last_listed_on__range=span).order_by("pk").values_list(*TEXT_COLUMNS)))
+    space = Space.fit(list(Paper.objects.in_feed_window().order_by("pk").values_list(*TEXT_COLUMNS)))
     changed = 0
     for chunk in itertools.batched(ids, SEEDS_PER_TRANSACTION):
         texts = list(Paper.objects.filter(pk__in=chunk).order_by("pk").values_list(*TEXT_COLUMNS))

@@ -1,4 +1,9 @@
-"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests and notices."""
+"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests, notices and similarity.
+
+This module is the top of the papers layers: it imports those modules, and they queue these tasks by name
+(`current_app.signature("papers.tasks.…")`), never by importing this module. PapersConfig.ready() imports it
+so that the tasks are registered (and run eagerly when so configured) in every process.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 from celery import shared_task
 
-from papers import ingest
+from papers import digests, emails, ingest, notices, similarity
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +43,12 @@ def sync_daily_papers(date: str | None = None) -> dict[str, Any]:
 @shared_task(name="papers.tasks.send_notification_email")
 def send_notification_email(notification_id: int) -> bool:
     """Email one reply or mention notification, once, if its recipient still wants such emails."""
-    from papers import emails
-
     return emails.send_notification(notification_id)
 
 
 @shared_task(name="papers.tasks.send_digests")
 def send_digests(now: str | None = None) -> dict[str, int]:
     """Send the daily and weekly digests due now, or at `now` (ISO 8601); beat runs this hourly. Counts outcomes."""
-    from papers import digests
-
     moment = dt.datetime.fromisoformat(now) if now else None
     return dict(Counter(outcome.result for outcome in digests.send_digests(moment)))
 
@@ -55,14 +56,10 @@ def send_digests(now: str | None = None) -> dict[str, int]:
 @shared_task(name="papers.tasks.notify_new_papers")
 def notify_new_papers(paper_ids: list[int]) -> int:
     """Tell the followers of their authors about papers an import or sync created."""
-    from papers import notices
-
     return notices.notify_new_papers(paper_ids)
 
 
 @shared_task(name="papers.tasks.refresh_similarities")
 def refresh_similarities(paper_id: int | None = None) -> int:
     """Store the nearest papers of one seed paper, or of every seed (after a sync, and hourly); count the changes."""
-    from papers import similarity
-
     return similarity.refresh(None if paper_id is None else [paper_id])

@@ -3,7 +3,7 @@ from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 
-from . import converters, feeds
+from . import atom, converters
 from .caching import cache_anonymous_page
 from .sitemaps import SITEMAPS
 from .views import crawlers, discussion, feed, following, listings, moderation, people, submit
@@ -37,7 +37,7 @@ urlpatterns = [
     path("papers/week/<week:monday>/", listings.week_listing, name="week"),
     path("papers/month/<month:first>/", listings.month_listing, name="month"),
     path("papers/trending/", listings.trending, name="trending"),
-    path("papers/feed/", cache_anonymous_page(feeds.DailyFeed()), name="daily-feed"),
+    path("papers/feed/", cache_anonymous_page(atom.DailyFeed()), name="daily-feed"),
     path("papers/<arxiv:arxiv_id>/", listings.paper_detail, name="detail"),
     path(
         "papers/<arxiv_version:arxiv_id>/",
@@ -59,17 +59,17 @@ urlpatterns = [
     path("settings/delete/", people.delete_account, name="delete-account"),
     path("settings/feed-token/", people.regenerate_feed_token, name="regenerate-feed-token"),
     # Per member and secret: never behind cache_anonymous_page (the feed sets no-store itself).
-    path("feeds/<slug:token>/", feeds.PrivateFeed(), name="private-feed"),
+    path("feeds/<slug:token>/", atom.PrivateFeed(), name="private-feed"),
     path("notifications/", people.notifications, name="notifications"),
     path("notifications/<int:notification_id>/read/", people.notification_read, name="notification-read"),
     path("notifications/read-all/", people.notifications_read_all, name="notifications-read-all"),
     path("unsubscribe/<key:token>/", people.unsubscribe, name="unsubscribe"),
     path("authors/<key:slug>/", listings.author_detail, name="author"),
-    path("authors/<key:slug>/feed/", cache_anonymous_page(feeds.AuthorFeed()), name="author-feed"),
+    path("authors/<key:slug>/feed/", cache_anonymous_page(atom.AuthorFeed()), name="author-feed"),
     path("orgs/<key:handle>/", listings.organization_detail, name="organization"),
-    path("orgs/<key:handle>/feed/", cache_anonymous_page(feeds.OrganizationFeed()), name="organization-feed"),
+    path("orgs/<key:handle>/feed/", cache_anonymous_page(atom.OrganizationFeed()), name="organization-feed"),
     path("topics/<key:slug>/", listings.topic_detail, name="topic"),
-    path("topics/<key:slug>/feed/", cache_anonymous_page(feeds.TopicFeed()), name="topic-feed"),
+    path("topics/<key:slug>/feed/", cache_anonymous_page(atom.TopicFeed()), name="topic-feed"),
     # follow-topic, mute-topic, follow-author, mute-author, follow-organization, mute-organization,
     # follow-member, mute-member: /topics/<slug>/follow/, /topics/<slug>/mute/ and so on.
     *following_paths("topics", "topic"),

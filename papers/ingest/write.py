@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from celery import current_app
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -214,9 +215,8 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         if result.changed_paper_ids or result.written_listings:
             transaction.on_commit(bump_pages_version)
         if result.created_paper_ids:
-            from papers.tasks import notify_new_papers
-
-            notify_new_papers.delay_on_commit(result.created_paper_ids)
+            notice = current_app.signature("papers.tasks.notify_new_papers", args=(result.created_paper_ids,))
+            transaction.on_commit(notice.delay)  # queued by name: papers.tasks builds on this package
     return result
 
 

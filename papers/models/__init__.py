@@ -21,6 +21,7 @@ from .catalog import (
     hotness,
     normalize_arxiv_id,
     normalize_whitespace,
+    parse_arxiv_reference,
     topic_slug,
 )
 from .community import (
@@ -34,7 +35,7 @@ from .community import (
     Notification,
     PaperVote,
     Submission,
-    record_vote,
+    insert_once,
     wilson_lower_bound,
 )
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
@@ -73,9 +74,10 @@ __all__ = [
     "author_slug",
     "cached_reverse",
     "hotness",
+    "insert_once",
     "normalize_arxiv_id",
     "normalize_whitespace",
-    "record_vote",
+    "parse_arxiv_reference",
     "topic_slug",
     "wilson_lower_bound",
 ]

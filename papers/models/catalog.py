@@ -13,8 +13,9 @@ import hashlib
 import math
 import re
 from typing import Self
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.cache import cache
 from django.db import IntegrityError, connections, models, transaction
@@ -48,6 +49,11 @@ ARXIV_OLD_ID = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_ID_RE = re.compile(rf"^(?:{ARXIV_NEW_ID}|{ARXIV_OLD_ID})$")
 _ARXIV_PREFIX_RE = re.compile(r"^arxiv:", re.IGNORECASE)
 _ARXIV_VERSION_RE = re.compile(r"v\d+$")
+# Where a pasted arXiv reference may point (`parse_arxiv_reference`).
+MAX_REFERENCE_LENGTH = 300
+ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
+ARXIV_PAGES = {"abs", "pdf", "html"}
+HF_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 
 # Trending: ten times the points buys HOTNESS_WINDOW of age (see "About ranking").
 HOTNESS_WINDOW = dt.timedelta(days=2)
@@ -71,6 +77,31 @@ def normalize_arxiv_id(value: str) -> str | None:
     value = _ARXIV_PREFIX_RE.sub("", value.strip())
     value = _ARXIV_VERSION_RE.sub("", value)
     return value if ARXIV_ID_RE.match(value) else None
+
+
+def parse_arxiv_reference(text: str) -> str | None:
+    """The canonical arXiv id in an id (`2608.15265v2`, `arXiv:hep-th/9901001`) or an arXiv or
+    Hugging Face paper URL (abs, pdf, html pages; scheme optional); None for anything else."""
+    text = text.strip()
+    if not text or len(text) > MAX_REFERENCE_LENGTH:
+        return None
+    if arxiv_id := normalize_arxiv_id(text):
+        return arxiv_id
+    if "://" not in text:
+        text = f"https://{text}"
+    try:
+        url = urlsplit(text)
+        host = url.hostname or ""
+    except ValueError:
+        return None
+    if url.scheme not in ("http", "https"):
+        return None
+    page, _, rest = url.path.strip("/").partition("/")
+    if host in ARXIV_HOSTS and page in ARXIV_PAGES:
+        return normalize_arxiv_id(rest.removesuffix(".pdf") if page == "pdf" else rest)
+    if host in HF_HOSTS and page == "papers":
+        return normalize_arxiv_id(rest)
+    return None
 
 
 def normalize_whitespace(value: str) -> str:
@@ -267,8 +298,6 @@ class PaperQuerySet(models.QuerySet):
         above abstract); elsewhere each term must appear in one of those columns
         and the score weighs where it was found the same way.
         """
-        from ..arxiv import parse_arxiv_reference  # papers.arxiv imports the models
-
         query = normalize_whitespace(query)[:SEARCH_MAX_LENGTH]
         if arxiv_id := parse_arxiv_reference(query):
             return self.filter(arxiv_id=arxiv_id)
@@ -299,6 +328,23 @@ class PaperQuerySet(models.QuerySet):
             for field, weight in fields.items():
                 score += Case(When(**{f"{field}__icontains": text}, then=Value(weight)), default=Value(0))
         return queryset.annotate(rank=Cast(score, IntegerField())).order_by("-rank", "-points", "-pk")
+
+    def in_feed_window(self, since: dt.date | None = None, until: dt.date | None = None) -> Self:
+        """Papers the personal feed can show: last listed in `Listing.objects.feed_window(since, until)`."""
+        span = Listing.objects.feed_window(since, until)
+        return self.none() if span is None else self.filter(last_listed_on__range=span)
+
+    def submitted_by(self, user) -> Self:
+        """The papers `user` submitted, newest submission first."""
+        return self.filter(submission__user=user).order_by("-submission__created_at")
+
+    def upvoted_by(self, user) -> Self:
+        """The papers `user` upvoted, newest upvote first."""
+        return self.filter(votes__user=user).order_by("-votes__created_at", "-pk")
+
+    def lock(self, pk: int) -> Paper:
+        """The paper `pk`, its row locked until the transaction ends, so that recounts of it run one at a time."""
+        return self.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=pk)
 
     def trending(self) -> Self:
         return self.exclude(last_listed_on=None).order_by("-hotness", "-pk")
@@ -373,24 +419,27 @@ class Paper(models.Model):
             listed_at = self.published_at or HOTNESS_EPOCH
         self.hotness = hotness(self.points, listed_at)
 
-    def upvote(self, user) -> None:
-        """Idempotent: a member's second upvote changes nothing (the unique constraint decides)."""
+    def upvote(self, user) -> bool:
+        """Idempotent: a member's second upvote changes nothing (the unique constraint decides).
+
+        True if the vote is new. Writes rows only: `papers.follows.upvote` also queues the similarity refresh.
+        """
+        created = False
         with transaction.atomic():
-            locked = self._lock()
+            locked = Paper.objects.lock(self.pk)
             try:
                 with transaction.atomic():
                     self.votes.create(user=user)
-                from ..similarity import refresh_new_seed
-
-                refresh_new_seed(self.pk)  # a seed of the member's feed
+                created = True
             except IntegrityError:
                 pass
             locked.recount_upvotes()
         self._copy_counts(locked)
+        return created
 
     def remove_upvote(self, user) -> None:
         with transaction.atomic():
-            locked = self._lock()
+            locked = Paper.objects.lock(self.pk)
             self.votes.filter(user=user).delete()
             locked.recount_upvotes()
         self._copy_counts(locked)
@@ -404,10 +453,6 @@ class Paper(models.Model):
     def recount_comments(self) -> None:
         self.comment_count = self.comments.visible().count()
         self.save(update_fields=["comment_count"])
-
-    def _lock(self) -> Paper:
-        """This paper's row, locked until the transaction ends, so recounts of it run one at a time."""
-        return Paper.objects.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=self.pk)
 
     def _copy_counts(self, other: Paper) -> None:
         self.upvote_count, self.points, self.hotness = other.upvote_count, other.points, other.hotness
@@ -511,6 +556,19 @@ class ListingQuerySet(models.QuerySet):
 
     def day_after(self, day: dt.date) -> dt.date | None:
         return self.filter(date__gt=day).aggregate(day=models.Min("date"))["day"]
+
+    def feed_window(self, since: dt.date | None = None, until: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+        """(first, last) listing days of the personal feed's candidates: the FEED_WINDOW_DAYS days that end on the
+        latest listing day, or on `until` when earlier (a digest's period), and start no earlier than `since`."""
+        last = self.latest_day()
+        if last is None:
+            return None
+        if until is not None:
+            last = min(last, until)
+        first = last - dt.timedelta(days=settings.FEED_WINDOW_DAYS - 1)
+        if since is not None:
+            first = max(first, since)
+        return first, last
 
 
 class Listing(models.Model):

@@ -55,6 +55,10 @@ class CommentQuerySet(models.QuerySet):
         """Comments that count: neither deleted by their author nor hidden by a moderator."""
         return self.filter(deleted_at=None, hidden_at=None)
 
+    def hidden(self) -> Self:
+        """Comments a moderator hid (deleted or not)."""
+        return self.filter(hidden_at__isnull=False)
+
     def with_viewer_state(self, user) -> Self:
         if not user.is_authenticated:
             return self.annotate(is_upvoted=models.Value(False), is_flagged=models.Value(False))
@@ -257,8 +261,9 @@ class ModerationAction(models.Model):
         return f"{self.get_action_display()} by {self.moderator}"
 
 
-def record_vote(model: type[models.Model], **fields) -> bool:
-    """Insert a vote row unless it exists; the unique constraint, not a prior read, decides. True if new."""
+def insert_once(model: type[models.Model], **fields) -> bool:
+    """Insert a row unless it exists (a vote, follow, flag, save or feed signal); the unique constraint, not a
+    prior read, decides. True if new."""
     try:
         with transaction.atomic():
             model.objects.create(**fields)

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from .. import discussion
+from .. import discussion, follows
 from ..markdown import render_markdown
 from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
 from ..ratelimit import rate_limited
@@ -62,7 +62,7 @@ def paper_upvote(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     if request.POST.get("action") == "remove":
         paper.remove_upvote(request.user)
     else:
-        paper.upvote(request.user)
+        follows.upvote(request.user, paper)
     if request.htmx:
         paper.is_upvoted = request.POST.get("action") != "remove"
         return TemplateResponse(request, "papers/includes/upvote_button.html", {"paper": paper, "return_to": back})

@@ -22,7 +22,6 @@ from ..models import Follow, Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
-from .following import find_target
 from .http import HtmxHttpRequest, member_required, posted_id, render_page, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
@@ -93,7 +92,7 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
         seed = get_object_or_404(Paper, pk=target_id)
         engine.stop_seeding(request.user, seed)
         return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.", True)
-    target = find_target(kind, target_id, field="pk")
+    target = follows.find_target(kind, target_id, field="pk")
     follows.mute(request.user, target)
     name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)
     return done(request, back, f"Muted {name}.", True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -42,18 +41,9 @@ UNDONE_MESSAGES = {
 }
 
 
-def find_target(kind: str, key: str, field: str = "") -> Model:
-    """The topic, author, organisation or (present) member whose URL key is `key`, or whose `field` is; else 404."""
-    model, key_field = follows.TARGET_MODELS[kind]
-    queryset = model.objects.all()
-    if kind == Follow.Target.MEMBER:
-        queryset = User.objects.filter(deleted_at=None, is_active=True)
-    return get_object_or_404(queryset, **{field or key_field: key})
-
-
 def target_page(request: HttpRequest, key: str, kind: str, mode: str) -> str:
     """Where a follow or mute button comes back to: the page it was used on, else the target's."""
-    return safe_next(request, follows.Followable(find_target(kind, key)).url)
+    return safe_next(request, follows.Followable(follows.find_target(kind, key)).url)
 
 
 @require_POST
@@ -61,7 +51,7 @@ def target_page(request: HttpRequest, key: str, kind: str, mode: str) -> str:
 @member_required(target_page)
 def follow_toggle(request: HtmxHttpRequest, key: str, kind: str, mode: str) -> HttpResponse:
     """Follow (or mute) a topic, author, organisation or member, or stop; `action` says which."""
-    target = find_target(kind, key)
+    target = follows.find_target(kind, key)
     back = safe_next(request, follows.Followable(target).url)
     action = request.POST.get("action")
     if action == "remove":

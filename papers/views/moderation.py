@@ -149,7 +149,7 @@ def member_page(request: HtmxHttpRequest, member: User, failed: str = "", form=N
         "member": member,
         "can_suspend": moderation.can_be_suspended_by(member, request.user) and not member.is_deleted,
         "comment_total": Comment.objects.filter(author=member).visible().count(),
-        "hidden_total": Comment.objects.filter(author=member, hidden_at__isnull=False).count(),
+        "hidden_total": Comment.objects.filter(author=member).hidden().count(),
         "history": moderation.member_history(member)[:50],
     } | reason_forms("suspend", "unsuspend", failed=failed, form=form)
     return TemplateResponse(request, "papers/moderation_user.html", context, status=400 if failed else 200)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.models import User
 
-from .. import digests, discussion, emails, feeds, notices
+from .. import account_deletion, atom, digests, emails, notices
 from ..markdown import render_markdown
 from ..models import Comment, Paper
 from ..paging import paginate
@@ -28,7 +28,7 @@ PROFILE_TABS = {"comments": "Comments", "submissions": "Submissions", "upvotes":
 
 @require_GET
 def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
-    member = get_object_or_404(User, username=username, deleted_at=None, is_active=True)
+    member = get_object_or_404(User.objects.present(), username=username)
     tab = request.GET.get("tab", "comments")
     shows_upvotes = member.upvotes_public or member.pk == request.user.pk
     if tab not in PROFILE_TABS or (tab == "upvotes" and not shows_upvotes):
@@ -37,9 +37,9 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
         items = Comment.objects.filter(author=member).visible().select_related("paper").order_by("-created_at", "-pk")
         page = paginate(request, items)
     else:
-        papers = Paper.objects.filter(submission__user=member).order_by("-submission__created_at")
+        papers = Paper.objects.submitted_by(member)
         if tab == "upvotes":
-            papers = Paper.objects.filter(votes__user=member).order_by("-votes__created_at", "-pk")
+            papers = Paper.objects.upvoted_by(member)
         page = paginate(request, papers.for_rows())
         mark_upvoted(with_rows(page.items), request.user)
     context = {
@@ -69,8 +69,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "digest_address": digests.address(request.user),
         "digest_hour": settings.DIGEST_HOUR_UTC,
         "digest_papers": digests.DIGEST_PAPERS,
-        "feed_items": feeds.FEED_ITEMS,
-        "private_feed_days": feeds.PRIVATE_FEED_DAYS,
+        "feed_items": atom.FEED_ITEMS,
+        "private_feed_days": atom.PRIVATE_FEED_DAYS,
     }
     return TemplateResponse(request, "papers/settings.html", context)
 
@@ -90,7 +90,7 @@ def regenerate_feed_token(request: HttpRequest) -> HttpResponse:
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        discussion.delete_account(request.user)
+        account_deletion.delete_account(request.user)
         logout(request)
         messages.success(request, "Your account is deleted. Your comments now show as “[deleted]”.")
         return redirect("papers:home")

@@ -27,11 +27,11 @@ def mute(user, target) -> Follow:
 
 
 def ranked(user, **kwargs) -> dict[int, tuple[float, list[Reason], str]]:
-    return {pk: (score, reasons, despite) for pk, score, reasons, despite in feed.ranked_candidates(user, **kwargs)}
+    return {c.paper_id: (c.score, c.reasons, c.despite_mute) for c in feed.ranked_candidates(user, **kwargs)}
 
 
 def order(user, **kwargs) -> list[int]:
-    return [pk for pk, *_ in feed.ranked_candidates(user, **kwargs)]
+    return [candidate.paper_id for candidate in feed.ranked_candidates(user, **kwargs)]
 
 
 def labels(user, paper) -> list[str]:
@@ -181,8 +181,8 @@ def test_ties_go_to_more_points_then_to_the_newer_listing_then_to_the_later_id(m
     older = make_paper(topics=("vision", "robots"), listed_on=LATEST - dt.timedelta(days=4))  # 2.0 × 0.5 ^ (4 / 4)
     later = make_paper(topics=("vision",))  # as `quiet`, added after it
     found = feed.ranked_candidates(member)
-    assert {round(score, 9) for _pk, score, *_ in found} == {1.0}
-    assert [pk for pk, *_ in found] == [voted.pk, later.pk, quiet.pk, older.pk]
+    assert {round(candidate.score, 9) for candidate in found} == {1.0}
+    assert [candidate.paper_id for candidate in found] == [voted.pk, later.pk, quiet.pk, older.pk]
 
 
 def test_age_decays_with_the_members_half_life(member):
@@ -220,7 +220,7 @@ def test_until_ends_the_window_earlier_and_ages_count_from_it(member):
     before = make_paper(topics=("vision",), listed_on=LATEST - dt.timedelta(days=2), hf_upvotes=1)
     make_paper(topics=("vision",), hf_upvotes=1)  # listed after `until`
     found = feed.ranked_candidates(member, until=LATEST - dt.timedelta(days=2))
-    assert [(paper_id, round(score, 6)) for paper_id, score, *_ in found] == [(before.pk, round(1 + 0.5 * 0.30103, 6))]
+    assert [(c.paper_id, round(c.score, 6)) for c in found] == [(before.pk, round(1 + 0.5 * 0.30103, 6))]
     assert feed.ranked_candidates(member, since=LATEST, until=LATEST - dt.timedelta(days=1)) == []
 
 

@@ -136,7 +136,7 @@ def test_deleted_and_deactivated_members_feeds_are_gone(client, member, other_me
 def test_the_entries_are_the_papers_the_feed_engine_loaded_with_their_texts(
     member, papers, monkeypatch, django_assert_num_queries
 ):
-    from papers import feeds
+    from papers import atom
 
     picked = []
 
@@ -144,8 +144,8 @@ def test_the_entries_are_the_papers_the_feed_engine_loaded_with_their_texts(
         picked.extend(top_items(*args, **kwargs))
         return picked
 
-    monkeypatch.setattr(feeds, "top_items", recording_top_items)
-    entries = feeds.PrivateFeed().items(member)
+    monkeypatch.setattr(atom, "top_items", recording_top_items)
+    entries = atom.PrivateFeed().items(member)
     assert len(entries) == len(picked) == 2
     assert all(entry is item.paper for entry, item in zip(entries, picked, strict=True))  # not loaded again
     with django_assert_num_queries(0):
@@ -246,13 +246,13 @@ def test_settings_name_the_address_digests_go_to(member_client, member):
 def test_settings_describe_the_feed_and_digest_with_their_real_sizes(member_client, member, monkeypatch):
     from allauth.account.models import EmailAddress
 
-    from papers import digests, feeds
+    from papers import atom, digests
 
     EmailAddress.objects.create(user=member, email=member.email, primary=True, verified=True)
     text = member_client.get("/settings/").text
     assert "The best 50 papers of your feed over the last 14 days." in text and "Up to 10 papers" in text
-    monkeypatch.setattr(feeds, "FEED_ITEMS", 30)
-    monkeypatch.setattr(feeds, "PRIVATE_FEED_DAYS", 7)
+    monkeypatch.setattr(atom, "FEED_ITEMS", 30)
+    monkeypatch.setattr(atom, "PRIVATE_FEED_DAYS", 7)
     monkeypatch.setattr(digests, "DIGEST_PAPERS", 5)
     text = member_client.get("/settings/").text
     assert "The best 30 papers of your feed over the last 7 days." in text and "Up to 5 papers" in text

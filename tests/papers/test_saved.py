@@ -102,7 +102,7 @@ def test_the_refresh_is_queued_after_the_commit_and_runs(member, django_capture_
     assert near.pk in set(seed.similarities.values_list("similar_id", flat=True))
     follows.unsave_paper(member, seed)
     queued = []
-    monkeypatch.setattr(tasks.refresh_similarities, "delay", queued.append)
+    monkeypatch.setattr(tasks.refresh_similarities, "apply_async", lambda *args, **options: queued.append(args))
     with django_capture_on_commit_callbacks(execute=True):
         follows.save_paper(member, seed)
     assert queued == []  # saved again, but it has its neighbours: the hourly refresh keeps them

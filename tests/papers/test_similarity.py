@@ -7,8 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from papers import similarity, tasks
-from papers.feed import window
+from papers import follows, similarity, tasks
 from papers.models import FeedSignal, Paper, PaperSimilarity, PaperVote, SavedPaper
 from tests.factories import make_paper
 
@@ -18,7 +17,7 @@ RL_WORDS = re.compile(r"reinforcement|reward|policy|policies|\bRL\b", re.IGNOREC
 
 
 def window_papers():
-    return Paper.objects.filter(last_listed_on__range=window())
+    return Paper.objects.in_feed_window()
 
 
 def neighbours(paper) -> list[int]:
@@ -128,11 +127,11 @@ def test_the_command_refreshes_every_seed_or_the_papers_named(rl_papers, member)
 def test_an_upvote_queues_the_refresh_of_its_paper_once(rl_papers, member, django_capture_on_commit_callbacks):
     paper = rl_papers[0]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        paper.upvote(member)
+        follows.upvote(member, paper)
     assert len(callbacks) == 1
     assert len(neighbours(paper)) == similarity.NEIGHBOURS
     with django_capture_on_commit_callbacks() as callbacks:
-        paper.upvote(member)  # already upvoted: nothing new
+        follows.upvote(member, paper)  # already upvoted: nothing new
     assert callbacks == []
 
 
@@ -148,11 +147,11 @@ def test_a_second_upvote_of_a_seed_with_neighbours_queues_nothing(
 ):
     paper = rl_papers[0]
     with django_capture_on_commit_callbacks(execute=True):
-        paper.upvote(member)
+        follows.upvote(member, paper)
     queued = []
-    monkeypatch.setattr(tasks.refresh_similarities, "delay", queued.append)
+    monkeypatch.setattr(tasks.refresh_similarities, "apply_async", lambda *args, **options: queued.append(args))
     with django_capture_on_commit_callbacks(execute=True):
-        paper.upvote(other_member)
+        follows.upvote(other_member, paper)
     assert queued == []
 
 

@@ -153,7 +153,7 @@ class PrivateFeed(PaperFeed):
         return response
 
     def get_object(self, request, token: str) -> User:
-        return get_object_or_404(User, feed_token=token, is_active=True, deleted_at=None)
+        return get_object_or_404(User.objects.present(), feed_token=token)
 
     def title(self, member: User) -> str:
         return f"{settings.SITE_NAME}: papers for @{member.username}"
