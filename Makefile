@@ -30,14 +30,16 @@ test-postgres: setup  ## The same suite on PostgreSQL with Redis as cache and br
 
 ci: lint test test-postgres
 
-lint: setup
+lint: setup  ## ruff, template indentation (djhtml), migrations up to date
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	.venv/bin/djhtml --check --tabwidth 2 templates
 	$(PYTHON) manage.py makemigrations --check --dry-run
 
-format: setup
+format: setup  ## ruff fixes and formatting, template indentation
 	$(PYTHON) -m ruff format .
 	$(PYTHON) -m ruff check --fix .
+	.venv/bin/djhtml --tabwidth 2 templates
 
 worker: setup  ## A Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
 	.venv/bin/celery -A config worker -l INFO
