@@ -30,10 +30,11 @@ test-postgres: setup  ## The same suite on PostgreSQL with Redis as cache and br
 
 ci: lint test test-postgres
 
-lint: setup  ## ruff, template indentation (djhtml), migrations up to date
+lint: setup  ## ruff, template indentation (djhtml), types of the domain modules (mypy), migrations up to date
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	.venv/bin/djhtml --check --tabwidth 2 templates
+	$(PYTHON) -m mypy
 	$(PYTHON) manage.py makemigrations --check --dry-run
 
 format: setup  ## ruff fixes and formatting, template indentation

@@ -261,7 +261,7 @@ def record_vote(model: type[models.Model], **fields) -> bool:
     """Insert a vote row unless it exists; the unique constraint, not a prior read, decides. True if new."""
     try:
         with transaction.atomic():
-            model.objects.create(**fields)
+            model._default_manager.create(**fields)
     except IntegrityError:
         return False
     return True
