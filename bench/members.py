@@ -149,13 +149,10 @@ def generate_members(count: int, *, seed: int = DEFAULT_SEED, log: Callable[[str
     activity = _members_activity(rng, others, targets, now)
     seeds = _reader_activity(rng, reader_id, others, targets, activity, now)
     with transaction.atomic():
-        for model, rows in (
-            (PaperVote, activity.votes),
-            (SavedPaper, activity.saves),
-            (Follow, activity.follows),
-            (Comment, activity.comments),
-        ):
-            model.objects.bulk_create(rows, batch_size=10_000, ignore_conflicts=model is not Comment)
+        PaperVote.objects.bulk_create(activity.votes, batch_size=10_000, ignore_conflicts=True)
+        SavedPaper.objects.bulk_create(activity.saves, batch_size=10_000, ignore_conflicts=True)
+        Follow.objects.bulk_create(activity.follows, batch_size=10_000, ignore_conflicts=True)
+        Comment.objects.bulk_create(activity.comments, batch_size=10_000)
     log(
         f"Members: {count:,} with {len(activity.votes):,} upvotes, {len(activity.saves):,} saves, "
         f"{len(activity.follows):,} follows and mutes, {len(activity.comments):,} comments "

@@ -58,13 +58,18 @@ def corpus_figures(options: dict, out: Output) -> dict:
     papers = options["papers"]
     out.log(f"Corpus: {papers:,} synthetic papers in {connection.vendor} ({connection.settings_dict['NAME']})")
     with tqdm(total=papers, unit="papers", disable=out.verbosity < 1, file=sys.stderr) as bar:
+
+        def log(message: str) -> None:
+            if out.verbosity >= 1:
+                bar.write(message, file=sys.stderr)
+
         result = corpus.ensure_corpus(
             papers,
             seed=options["seed"],
             batch_size=options["batch_size"],
             regenerate=options["regenerate"],
             progress=bar.update,
-            log=lambda message: out.verbosity >= 1 and bar.write(message, file=sys.stderr),
+            log=log,
         )
     out.log(f"Generated in {result.seconds:.1f}s" if result.generated else "Reusing the corpus already in the database")
     synthetic_ids = corpus.synthetic_papers().values("pk")
@@ -96,7 +101,7 @@ def member_figures(options: dict, out: Output) -> dict:
         options["papers"],
         seed=options["seed"],
         regenerate=options["regenerate"],
-        log=lambda message: out.verbosity >= 1 and out.error(message),
+        log=out.error if out.verbosity >= 1 else None,
     )
     everyone = members.synthetic_members()
     reader = everyone.get(username=members.FEED_READER)

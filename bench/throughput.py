@@ -60,7 +60,7 @@ def throughput(options: dict, out: Output) -> dict | None:
             env=env,
             check=True,
         )
-        results = {}
+        results: dict[str, dict] = {}
         for name, extra in (("cached", {}), ("uncached", {"PAGE_CACHE_SECONDS": "0"})):
             results[name] = serve_and_load(wrk, {**env, **extra}, Path(tmp), options, out, trivial=not results)
     trivial, home, uncached = results["cached"]["healthz"], results["cached"]["home"], results["uncached"]["home"]
