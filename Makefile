@@ -30,14 +30,26 @@ test-postgres: setup  ## The same suite on PostgreSQL with Redis as cache and br
 
 ci: lint test test-postgres
 
-lint: setup
+lint: setup  ## ruff, template indentation (djhtml), types of the domain modules (mypy), migrations up to date
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	.venv/bin/djhtml --check --tabwidth 2 templates
+	$(PYTHON) -m mypy
 	$(PYTHON) manage.py makemigrations --check --dry-run
+	@$(MAKE) --no-print-directory check-deploy
 
-format: setup
+# Django's deployment checks with production-like settings (a fresh random SECRET_KEY each run).
+DEPLOY_ENV := DEBUG=0 ALLOWED_HOSTS=papers.example.org SITE_URL=https://papers.example.org \
+	CSRF_TRUSTED_ORIGINS=https://papers.example.org EMAIL_HOST=smtp.example.org
+
+check-deploy: setup  ## manage.py check --deploy --fail-level WARNING, as in production
+	$(DEPLOY_ENV) SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		$(PYTHON) manage.py check --deploy --fail-level WARNING
+
+format: setup  ## ruff fixes and formatting, template indentation
 	$(PYTHON) -m ruff format .
 	$(PYTHON) -m ruff check --fix .
+	.venv/bin/djhtml --tabwidth 2 templates
 
 worker: setup  ## A Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
 	.venv/bin/celery -A config worker -l INFO

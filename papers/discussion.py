@@ -173,7 +173,8 @@ def notify(comment: Comment, mentions: tuple[str, ...]) -> list[Notification]:
         participants.add(submitter)
     for user_id in participants:
         kinds.setdefault(user_id, Notification.Kind.PAPER_COMMENT)
-    kinds.pop(comment.author_id, None)
+    if comment.author_id is not None:
+        kinds.pop(comment.author_id, None)
     active = set(User.objects.present().filter(pk__in=kinds).values_list("pk", flat=True))
     rows = [
         Notification(

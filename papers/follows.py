@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Model, Q
@@ -51,7 +52,7 @@ TARGET_MODELS: dict[str, tuple[type[Model], str]] = {
     Target.ORGANIZATION: (Organization, "handle"),
     Target.MEMBER: (User, "username"),
 }
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     Target.TOPIC: "topic",
     Target.AUTHOR: "author",
     Target.ORGANIZATION: "organisation",
@@ -144,7 +145,7 @@ def stance(user: User, target: Model) -> str | None:
     return Follow.objects.filter(user=user, **target_lookup(target)).values_list("mode", flat=True).first()
 
 
-def stances(user: User) -> dict[tuple[str, int], str]:
+def stances(user: User | AnonymousUser) -> dict[tuple[str, int], str]:
     """Every stance of the member, by (kind, target id), in one query."""
     if not user.is_authenticated:
         return {}
@@ -156,9 +157,10 @@ def stances(user: User) -> dict[tuple[str, int], str]:
 
 def request_stances(request: HttpRequest) -> dict[tuple[str, int], str]:
     """`stances(request.user)`, read once per request (a page shows many buttons)."""
-    if not hasattr(request, "_follow_stances"):
-        request._follow_stances = stances(request.user)
-    return request._follow_stances
+    cached: dict[tuple[str, int], str] | None = getattr(request, "_follow_stances", None)
+    if cached is None:
+        cached = request._follow_stances = stances(request.user)  # type: ignore[attr-defined]  # a per-request memo
+    return cached
 
 
 def set_mode(user: User, target: Model, mode: str) -> None:

@@ -283,11 +283,12 @@ def _inline_text(children: Iterable[Token]) -> Iterable[str]:
 def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
+    assert md.linkify is not None  # "linkify": True above
     md.linkify.tlds(FUZZY_LINK_TLDS, False)
     md.block.ruler.at("table", _small_table, {"alt": ["paragraph", "reference"]})
     # "$5 and $10" stays money: no space inside the dollars, no digit right after the closing one.
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
-    md.validateLink = is_safe_url
+    md.validateLink = is_safe_url  # type: ignore[method-assign]  # markdown-it's documented hook
     md.add_render_rule("math_inline", _render_inline_math)
     md.add_render_rule("math_inline_double", _render_display_math)
     md.add_render_rule("math_block", _render_display_math)
@@ -410,7 +411,7 @@ def _images_as_links(children: list[Token]) -> list[Token]:
         if depth:
             result.append(_text_token(alt))
             continue
-        attrs = {"href": str(child.attrs["src"])}
+        attrs: dict[str, str | int | float] = {"href": str(child.attrs["src"])}
         if title := child.attrs.get("title"):
             attrs["title"] = str(title)
         result += [Token("link_open", "a", 1, attrs=attrs), _text_token(alt), Token("link_close", "a", -1)]

@@ -9,9 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from config.celery import app as celery_app
-
-FIXTURES = Path(__file__).parent / "fixtures"
-HF_FIXTURES = FIXTURES / "hf"
+from tests.support.paths import HF_FIXTURES
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import math
 import re
-from typing import Self
+from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     F,
     IntegerField,
     OuterRef,
@@ -318,7 +319,7 @@ class PaperQuerySet(models.QuerySet):
             return self.none()
         fields = {"title": 8, "authors_text": 4, "keywords_text": 4, "abstract": 1}
         queryset = self.alias(keywords_text=Cast("keywords", TextField()))
-        score = Value(0)
+        score: Expression = Value(0)
         for text, excluded in terms:
             found = Q.create([(f"{field}__icontains", text) for field in fields], connector=Q.OR)
             if excluded:
@@ -464,7 +465,7 @@ class Paper(models.Model):
         The choice is cached for an hour, and anew after each sync that changes papers.
         """
         key = f"related:{pages_version()}:{self.pk}:{limit}"
-        best = cache.get_or_set(key, lambda: self._related_ids(limit), RELATED_CACHE_SECONDS)
+        best: list[int] = cache.get_or_set(key, lambda: self._related_ids(limit), RELATED_CACHE_SECONDS) or []
         papers = Paper.objects.filter(pk__in=best).for_rows().in_bulk()
         return [papers[pk] for pk in best if pk in papers]  # `papers.rows.with_rows` renders them
 
@@ -545,7 +546,7 @@ class PaperTopic(models.Model):
 
 
 class ListingQuerySet(models.QuerySet):
-    def days(self) -> Self:
+    def days(self) -> models.QuerySet[Any, dt.date]:
         return self.values_list("date", flat=True).distinct().order_by("date")
 
     def latest_day(self) -> dt.date | None:

@@ -266,7 +266,7 @@ def insert_once(model: type[models.Model], **fields) -> bool:
     prior read, decides. True if new."""
     try:
         with transaction.atomic():
-            model.objects.create(**fields)
+            model._default_manager.create(**fields)
     except IntegrityError:
         return False
     return True

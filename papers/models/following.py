@@ -33,7 +33,7 @@ class Follow(models.Model):
         FOLLOW = "follow", "Follow"
         MUTE = "mute", "Mute"
 
-    TARGET_FIELDS = {
+    TARGET_FIELDS: dict[str, str] = {
         Target.TOPIC: "topic",
         Target.AUTHOR: "author",
         Target.ORGANIZATION: "organization",

@@ -13,20 +13,9 @@ from playwright.sync_api import Page, expect
 from papers.discussion import post_comment
 from papers.models import Comment, Flag, PaperVote
 from tests.factories import make_paper, make_user
+from tests.support.browsing import sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a long and unusual passphrase 42"
-
-
-def sign_up(page: Page, username: str) -> None:
-    page.goto("/accounts/signup/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label(re.compile("^Email")).fill(f"{username}@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label(re.compile("Password \\(again\\)|Confirm password|Repeat password", re.I)).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign up|Create account", re.I)).click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Log out")
 
 
 def confirm_email(page: Page) -> None:

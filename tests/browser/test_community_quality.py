@@ -11,8 +11,8 @@ from accounts.models import User
 from papers.discussion import flag_comment, post_comment
 from papers.emails import unsubscribe_token
 from tests.browser.report import describe
-from tests.browser.test_quality import FRAGMENT_DOCUMENT
 from tests.factories import make_paper, make_user
+from tests.support.pages import FRAGMENT_DOCUMENT, signed_in_client
 
 pytestmark = pytest.mark.browser
 
@@ -47,12 +47,6 @@ def community() -> tuple[User, list[tuple[str, str, int]]]:
         ("forbidden", f"/papers/2608.15265/comments/{first.pk}/edit/", 403),
     ]
     return member, pages
-
-
-def signed_in_client(member: User) -> Client:
-    client = Client()
-    client.force_login(member)
-    return client
 
 
 @pytest.mark.django_db

@@ -13,8 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import User
 from papers.models import Follow, SavedPaper
-from tests.browser.test_community_e2e import sign_up
 from tests.factories import make_paper
+from tests.support.browsing import sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

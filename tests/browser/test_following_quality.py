@@ -14,9 +14,8 @@ from accounts.models import User
 from papers import follows, similarity
 from papers.models import Paper
 from tests.browser.report import describe
-from tests.browser.test_community_quality import signed_in_client
-from tests.browser.test_quality import FRAGMENT_DOCUMENT
 from tests.factories import make_author, make_comment, make_organization, make_paper, make_topic, make_user
+from tests.support.pages import FRAGMENT_DOCUMENT, signed_in_client
 
 pytestmark = pytest.mark.browser
 

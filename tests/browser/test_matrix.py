@@ -48,8 +48,8 @@ from papers.models import (
     SavedPaper,
     Topic,
 )
-from tests.browser.conftest import Browsing
-from tests.conftest import HF_FIXTURES
+from tests.support.browsing import Browsing
+from tests.support.paths import HF_FIXTURES
 
 pytestmark = pytest.mark.browser
 

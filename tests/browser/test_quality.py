@@ -4,6 +4,7 @@ import pytest
 from django.utils.text import slugify
 
 from tests.browser.report import describe
+from tests.support.pages import FRAGMENT_DOCUMENT
 
 pytestmark = pytest.mark.browser
 
@@ -13,10 +14,6 @@ FRAGMENTS = [
     ("search second page fragment", "/search/?q=diffusion&page=2"),
     ("day sorted by newest fragment", "/papers/date/2026-08-19/?sort=new"),
 ]
-FRAGMENT_DOCUMENT = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Fragment</title></head>
-<body><main>{}</main></body></html>
-"""
 # A known-bad document: a checker that passes it is not checking anything.
 CANARY = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Canary</title></head>

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, Max
 
-from papers import synthetic
+from bench import corpus as synthetic_corpus
+from bench import members, specs
 from papers.models import ARXIV_ID_RE, Author, Authorship, Listing, Paper, PaperTopic
 
 pytestmark = pytest.mark.django_db
@@ -21,24 +22,24 @@ PAPERS = 300
 
 @pytest.fixture
 def corpus():
-    return synthetic.ensure_corpus(PAPERS)
+    return synthetic_corpus.ensure_corpus(PAPERS)
 
 
 def test_the_plan_is_the_same_for_the_same_seed_and_differs_for_another():
-    first = list(itertools.islice(synthetic.paper_specs(PAPERS), 20))
-    assert first == list(itertools.islice(synthetic.paper_specs(PAPERS), 20))
-    assert first != list(itertools.islice(synthetic.paper_specs(PAPERS, seed=2), 20))
+    first = list(itertools.islice(specs.paper_specs(PAPERS), 20))
+    assert first == list(itertools.islice(specs.paper_specs(PAPERS), 20))
+    assert first != list(itertools.islice(specs.paper_specs(PAPERS, seed=2), 20))
 
 
 def test_synthetic_corpus_is_shaped_like_daily_papers(corpus):
     assert corpus.generated
-    papers = synthetic.synthetic_papers()
+    papers = synthetic_corpus.synthetic_papers()
     assert papers.count() == Paper.objects.count() == PAPERS
 
     # About 40 papers a day on consecutive weekdays ending on END_DAY, the newest listed last.
     per_day = Counter(Listing.objects.filter(paper__in=papers).values_list("date", flat=True))
     days = sorted(per_day)
-    assert days[-1] == synthetic.END_DAY
+    assert days[-1] == specs.END_DAY
     assert all(day.weekday() < 5 for day in days)
     assert 5 <= len(days) <= 12
     assert all(20 <= per_day[day] <= 70 for day in days[1:])
@@ -47,7 +48,7 @@ def test_synthetic_corpus_is_shaped_like_daily_papers(corpus):
 
     # Valid, reserved arXiv ids in the month of the first listing, and the stored fields filled in.
     for paper in papers:
-        assert ARXIV_ID_RE.match(paper.arxiv_id) and re.match(synthetic.SYNTHETIC_ID_REGEX, paper.arxiv_id)
+        assert ARXIV_ID_RE.match(paper.arxiv_id) and re.match(specs.SYNTHETIC_ID_REGEX, paper.arxiv_id)
         assert paper.arxiv_id[:4] == paper.first_listed_on.strftime("%y%m")
         assert paper.listings.filter(date=paper.first_listed_on).exists()
         assert 600 <= len(paper.abstract) <= 1900
@@ -71,10 +72,10 @@ def test_synthetic_corpus_is_shaped_like_daily_papers(corpus):
 
 
 def test_an_existing_corpus_of_the_same_size_is_reused(corpus):
-    ids = set(synthetic.synthetic_papers().values_list("pk", flat=True))
-    again = synthetic.ensure_corpus(PAPERS)
+    ids = set(synthetic_corpus.synthetic_papers().values_list("pk", flat=True))
+    again = synthetic_corpus.ensure_corpus(PAPERS)
     assert not again.generated
-    assert set(synthetic.synthetic_papers().values_list("pk", flat=True)) == ids
+    assert set(synthetic_corpus.synthetic_papers().values_list("pk", flat=True)) == ids
 
 
 def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
@@ -105,7 +106,7 @@ def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
         assert page["queries"] >= 1
     assert figures["pages"]["paper"]["urls"] == 50
     assert figures["pages"]["search"]["urls"] == 20
-    assert figures["members"]["members"] == synthetic.members_for_size(PAPERS)
+    assert figures["members"]["members"] == members.members_for_size(PAPERS)
     assert figures["members"]["reader_follows"] == 50
     assert figures["members"]["reader_candidates"] >= 30
     assert figures["pages"]["feed"]["queries"] <= 18

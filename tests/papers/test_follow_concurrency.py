@@ -7,7 +7,7 @@ import pytest
 
 from papers.models import FeedSignal, Follow, SavedPaper
 from tests.factories import make_author, make_paper, make_topic, make_user
-from tests.papers.test_vote_concurrency import at_once, postgresql_only  # noqa: F401 (an autouse fixture)
+from tests.support.concurrency import at_once, postgresql_only  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

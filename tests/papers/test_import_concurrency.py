@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from papers.models import Listing, Paper
-from tests.conftest import HF_FIXTURES
+from tests.support.paths import HF_FIXTURES
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,27 +8,19 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from papers.models import Author, Authorship, HFUser, Listing, Paper, PaperTopic
-from tests.conftest import HF_FIXTURES
 from tests.factories import derived_file
+from tests.support.database import dump_database
+from tests.support.paths import HF_FIXTURES
 
 pytestmark = pytest.mark.django_db
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-
-
-def dump_database() -> dict[str, list[dict]]:
-    """Every row of every papers table, every column (timestamps included)."""
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values())
-        for model in apps.get_app_config("papers").get_models()
-    }
 
 
 def run_import(*paths: Path | str, **options) -> str:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from papers import ingest
-from tests.conftest import HF_FIXTURES
+from tests.support.paths import HF_FIXTURES
 
 ITEM = json.loads((HF_FIXTURES / "daily_papers_2026-08-18.json").read_bytes())[0]
 

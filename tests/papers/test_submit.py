@@ -15,8 +15,8 @@ from responses import matchers
 from papers import arxiv, caching, ingest
 from papers.models import Author, Listing, Paper, Submission
 from tests.factories import make_author, make_paper, make_user
-from tests.papers.test_arxiv import HEAT_BATH, MALFORMED_ID, NO_RESULTS, OLD_STYLE, TWO_IDS, recording, serve
-from tests.papers.test_import_daily_papers import dump_database
+from tests.support.arxiv import HEAT_BATH, MALFORMED_ID, NO_RESULTS, OLD_STYLE, TWO_IDS, recording, serve
+from tests.support.database import dump_database
 
 pytestmark = pytest.mark.django_db
 

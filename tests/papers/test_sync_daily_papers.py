@@ -16,8 +16,8 @@ from urllib3.response import HTTPResponse
 from papers import hf, ingest
 from papers.models import Listing, Paper
 from papers.tasks import sync_daily_papers
-from tests.conftest import HF_FIXTURES
-from tests.papers.test_import_daily_papers import dump_database
+from tests.support.database import dump_database
+from tests.support.paths import HF_FIXTURES
 
 pytestmark = pytest.mark.django_db
 

@@ -6,50 +6,15 @@ comes from 20 repetitions).
 """
 
 import os
-import threading
 
 import pytest
-from django.db import connection
-from django.test import Client
 
-from accounts.models import User
 from papers.models import Comment, CommentVote, Paper, PaperVote
 from tests.factories import make_comment, make_paper, make_user
+from tests.support.concurrency import at_once, postgresql_only  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REPETITIONS = int(os.environ.get("VOTE_RACE_REPETITIONS", "3"))
-
-
-@pytest.fixture(autouse=True)
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serialises writers, so concurrent requests cannot race")
-
-
-def at_once(requests: list[tuple[User, str, dict]]) -> list[int]:
-    """POST every (member, url, data) from its own thread, all released together; the status codes."""
-    barrier = threading.Barrier(len(requests))
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-
-    def run(user: User, url: str, data: dict) -> None:
-        client = Client()
-        client.force_login(user)
-        try:
-            barrier.wait()
-            statuses.append(client.post(url, data).status_code)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return statuses
 
 
 @pytest.mark.parametrize("repetition", range(REPETITIONS))
