@@ -69,7 +69,7 @@ ACTIVE_ORGANIZATIONS = 12
 def find_target(kind: str, key: Any, field: str = "") -> Model:
     """The topic, author, organisation or (present) member whose URL key is `key`, or whose `field` is; else 404."""
     model, key_field = TARGET_MODELS[kind]
-    queryset = model.objects.all()
+    queryset = model._default_manager.all()
     if kind == Target.MEMBER:
         queryset = User.objects.present()
     return get_object_or_404(queryset, **{field or key_field: key})

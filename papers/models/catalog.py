@@ -345,7 +345,7 @@ class PaperQuerySet(models.QuerySet):
 
     def lock(self, pk: int) -> Paper:
         """The paper `pk`, its row locked until the transaction ends, so that recounts of it run one at a time."""
-        return self.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=pk)
+        return Paper.objects.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=pk)
 
     def trending(self) -> Self:
         return self.exclude(last_listed_on=None).order_by("-hotness", "-pk")
