@@ -1,12 +1,6 @@
 """The papers app's models: the mirrored catalogue, and what members add to it."""
 
 from .catalog import (
-    ARXIV_ID_RE,
-    ARXIV_NEW_ID,
-    ARXIV_OLD_ID,
-    HF_BASE_URL,
-    HOTNESS_EPOCH,
-    HOTNESS_WINDOW,
     Author,
     Authorship,
     HFUser,
@@ -15,14 +9,6 @@ from .catalog import (
     Paper,
     PaperTopic,
     Topic,
-    absolute_hf_url,
-    author_slug,
-    cached_reverse,
-    hotness,
-    normalize_arxiv_id,
-    normalize_whitespace,
-    parse_arxiv_reference,
-    topic_slug,
 )
 from .community import (
     COMMENT_EDIT_WINDOW,
@@ -39,6 +25,22 @@ from .community import (
     wilson_lower_bound,
 )
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
+from .values import (
+    ARXIV_ID_RE,
+    ARXIV_NEW_ID,
+    ARXIV_OLD_ID,
+    HF_BASE_URL,
+    HOTNESS_EPOCH,
+    HOTNESS_WINDOW,
+    absolute_hf_url,
+    author_slug,
+    cached_reverse,
+    hotness,
+    normalize_arxiv_id,
+    normalize_whitespace,
+    parse_arxiv_reference,
+    topic_slug,
+)
 
 __all__ = [
     "ARXIV_ID_RE",
