@@ -98,46 +98,36 @@ class DailyFeed(PaperFeed):
         return Paper.objects.filter(last_listed_on__in=days).order_by("-last_listed_on", "-points", "-pk")
 
 
-class TopicFeed(PaperFeed):
-    def get_object(self, request, slug: str) -> Topic:
-        return get_object_or_404(Topic, slug=slug)
+class PapersOfFeed(PaperFeed):
+    """The newest papers of one topic, author or organisation, found by the key in its address."""
 
-    def title(self, topic: Topic) -> str:
-        return f"{settings.SITE_NAME}: papers on {topic.name}"
+    model: type[Topic] | type[Author] | type[Organization]
+    key: str  # the field named in the URL pattern
+    phrase: str  # "papers on", "papers by", "papers from"
 
-    def link(self, topic: Topic) -> str:
-        return topic.get_absolute_url()
+    def get_object(self, request, **kwargs) -> Topic | Author | Organization:
+        return get_object_or_404(self.model, **{self.key: kwargs[self.key]})
 
-    def papers(self, topic: Topic) -> QuerySet[Paper]:
-        return topic.papers.newest_first()
+    def title(self, obj: Topic | Author | Organization) -> str:
+        return f"{settings.SITE_NAME}: {self.phrase} {obj.name}"
 
+    def link(self, obj: Topic | Author | Organization) -> str:
+        return obj.get_absolute_url()
 
-class AuthorFeed(PaperFeed):
-    def get_object(self, request, slug: str) -> Author:
-        return get_object_or_404(Author, slug=slug)
-
-    def title(self, author: Author) -> str:
-        return f"{settings.SITE_NAME}: papers by {author.name}"
-
-    def link(self, author: Author) -> str:
-        return author.get_absolute_url()
-
-    def papers(self, author: Author) -> QuerySet[Paper]:
-        return author.papers.newest_first()
+    def papers(self, obj: Topic | Author | Organization) -> QuerySet[Paper]:
+        return obj.papers.newest_first()
 
 
-class OrganizationFeed(PaperFeed):
-    def get_object(self, request, handle: str) -> Organization:
-        return get_object_or_404(Organization, handle=handle)
+class TopicFeed(PapersOfFeed):
+    model, key, phrase = Topic, "slug", "papers on"
 
-    def title(self, organization: Organization) -> str:
-        return f"{settings.SITE_NAME}: papers from {organization.name}"
 
-    def link(self, organization: Organization) -> str:
-        return organization.get_absolute_url()
+class AuthorFeed(PapersOfFeed):
+    model, key, phrase = Author, "slug", "papers by"
 
-    def papers(self, organization: Organization) -> QuerySet[Paper]:
-        return organization.papers.newest_first()
+
+class OrganizationFeed(PapersOfFeed):
+    model, key, phrase = Organization, "handle", "papers from"
 
 
 class PrivateFeed(PaperFeed):

@@ -8,7 +8,7 @@ from the site's own (`upvote_count`, `comment_count`). The sort keys `points` an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
@@ -227,7 +227,7 @@ class PaperQuerySet(models.QuerySet):
 
     def lock(self, pk: int) -> Paper:
         """The paper `pk`, its row locked until the transaction ends, so that recounts of it run one at a time."""
-        return Paper.objects.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=pk)
+        return cast(Paper, self.select_for_update(no_key=True).defer(*Paper.NOT_IN_ROWS).get(pk=pk))
 
     def trending(self) -> Self:
         return self.exclude(last_listed_on=None).order_by("-hotness", "-pk")
