@@ -216,6 +216,11 @@ def save_three(case: Case) -> None:
         follows.save_paper(case.member, paper)
 
 
+def save_two_pages(case: Case) -> None:
+    for paper in Paper.objects.order_by("-points", "pk")[:45]:
+        follows.save_paper(case.member, paper)
+
+
 def notify(case: Case) -> None:
     """Two replies by grace to the member's comment: two unread notifications."""
     paper = Paper.objects.get(arxiv_id=PAPER)
@@ -250,6 +255,7 @@ PAGES = {
     "member's upvotes": PageKind(lambda case: "/users/grace/?tab=upvotes"),
     "search": PageKind(lambda case: f"/search/?q={SEARCH}"),
     "saved": PageKind(lambda case: "/saved/", save_three, lists_saved=True),
+    "saved, two pages": PageKind(lambda case: "/saved/", save_two_pages, lists_saved=True),
     "paper": PageKind(paper_path),
     "comment": PageKind(comment_path),
     "notifications": PageKind(lambda case: "/notifications/", notify),
@@ -693,6 +699,8 @@ MATRIX = [
     ("day", "next page"),
     ("week", "next page"),
     ("month", "next page"),
+    ("search", "next page"),
+    ("saved, two pages", "next page"),
     ("day", "sort"),
     ("week", "sort"),
     ("month", "sort"),
