@@ -72,7 +72,7 @@ def test_the_comments_own_page_replies_and_deletes_without_an_error(browsing, li
     page.goto(first.get_absolute_url())
     page.get_by_label("Reply to bob").fill("Not yet.")
     page.get_by_role("button", name="Post reply").click()
-    expect(page.locator(".comment-text", has_text="Not yet.")).to_be_visible()
+    expect(page.locator("[id^=comment-body-] .comment-text", has_text="Not yet.")).to_be_visible()
     reply = comment(page, "Not yet.")
     reply.get_by_role("button", name="Delete").click()
     expect(page.locator(".comment-removed")).to_have_text("[deleted]")
