@@ -159,6 +159,8 @@ class Case:
         if self.javascript and not navigates:
             with self.page.expect_response(lambda response: response.request.headers.get("hx-request") == "true"):
                 control.click()
+            # The answer has arrived; wait until htmx has swapped and settled it.
+            self.page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
             self.page.wait_for_load_state()
         else:
             with self.page.expect_navigation():
@@ -440,6 +442,8 @@ def load_more(case: Case) -> None:
     more = case.page.get_by_role("link", name="Load more")
     if case.javascript:
         case.send(more)
+        # The answer has arrived; htmx swaps it in on its next turn, so wait for the list to grow.
+        expect(feed_items(case).nth(len(first_page))).to_be_attached()
         case.assert_page_whole(keeps_rows=False)
         shown = [item.get_attribute("id") for item in feed_items(case).all()]
         assert shown[: len(first_page)] == first_page and len(shown) > len(first_page)
