@@ -24,7 +24,7 @@ import datetime as dt
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
@@ -70,7 +70,7 @@ PER_PAGE = 30
 TITLE_IN_LABEL = 80
 
 # Precedence of mutes and follows: the most specific target has the highest level.
-TARGET_LEVELS = {Target.TOPIC: 1, Target.ORGANIZATION: 2, Target.AUTHOR: 3, Target.MEMBER: 4}
+TARGET_LEVELS: dict[str, int] = {Target.TOPIC: 1, Target.ORGANIZATION: 2, Target.AUTHOR: 3, Target.MEMBER: 4}
 REASON_TARGETS = {
     "topic": Target.TOPIC,
     "author": Target.AUTHOR,
@@ -225,12 +225,12 @@ def ranked_candidates(user, *, since: dt.date | None = None, until: dt.date | No
     follows, mutes = _stances(user)
     less = _less(user)
     seeds = {pk: seed for pk, seed in _seeds(user).items() if pk not in less}
-    papers: _WindowPapers = {
-        row[0]: row[1:]
-        for row in Paper.objects.filter(last_listed_on__range=span).values_list(
-            "pk", "points", "last_listed_on", "organization_id", "submission__user_id"
-        )
-    }
+    papers: _WindowPapers = {}
+    for pk, points, day, organization_id, submitter_id in Paper.objects.filter(last_listed_on__range=span).values_list(
+        "pk", "points", "last_listed_on", "organization_id", "submission__user_id"
+    ):
+        if day is not None:  # always, within the range
+            papers[pk] = (points, day, organization_id, submitter_id)
     matches = _Matches(follows, mutes)
     _match_follows(matches, papers, span)
     penalty = _match_similar(matches, seeds, less, span)
@@ -251,11 +251,12 @@ def _match_follows(matches: _Matches, papers: _WindowPapers, span: tuple[dt.date
     for model, target, column in ((PaperTopic, Target.TOPIC, "topic_id"), (Authorship, Target.AUTHOR, "author_id")):
         ids = [*follows[target], *mutes[target]]
         if ids:
-            rows = model.objects.filter(**{f"{column}__in": ids}, **in_window).order_by()
-            rows = rows.values_list("paper_id", column)
+            pairs = (
+                model.objects.filter(**{f"{column}__in": ids}, **in_window).order_by().values_list("paper_id", column)
+            )
             if model is Authorship:  # a name may sign a paper twice; a topic is on a paper once
-                rows = rows.distinct()
-            for paper_id, target_id in rows:
+                pairs = pairs.distinct()
+            for paper_id, target_id in pairs:
                 matches.match(paper_id, target, target_id, target)
     members = list(follows[Target.MEMBER])
     if members:
@@ -318,7 +319,7 @@ def _scored(
         if paper_id in matches.muted:
             level, name = matches.muted[paper_id]
             overriding = max((r for r in found if r.level > level), key=lambda r: (r.level, r.weight), default=None)
-            if overriding is None:
+            if overriding is None or overriding.target is None:
                 continue
             because = matches.follows[overriding.target][overriding.target_id].name
             despite = f"Shown although you mute “{name}”: you follow {because}"
@@ -466,12 +467,14 @@ def _seeds(user) -> dict[int, tuple[str, str, str]]:
     """
     columns = ("paper_id", "paper__title", "paper__arxiv_id", "created_at", "how")
     votes, saves = _seed_sources(user)
-    votes = votes.annotate(how=Value("upvoted", CharField())).values_list(*columns)
-    saves = saves.annotate(how=Value("saved", CharField())).values_list(*columns)
+    rows: Iterable[tuple[int, str, str, dt.datetime, str]] = (
+        votes.annotate(how=Value("upvoted", CharField()))
+        .values_list(*columns)
+        .union(saves.annotate(how=Value("saved", CharField())).values_list(*columns), all=True)
+        .order_by("-created_at")[: 2 * MAX_SEEDS]
+    )
     seeds: dict[int, tuple[str, str, str]] = {}
-    for paper_id, title, arxiv_id, _created, how in votes.union(saves, all=True).order_by("-created_at")[
-        : 2 * MAX_SEEDS
-    ]:
+    for paper_id, title, arxiv_id, _created, how in rows:
         if how == "saved" or paper_id not in seeds:
             seeds[paper_id] = (title, arxiv_id, how)
     return dict(itertools.islice(seeds.items(), MAX_SEEDS))

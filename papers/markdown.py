@@ -11,12 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
 import nh3
-from django.db.models.functions import Lower
-from django.urls import NoReverseMatch, reverse
 from latex2mathml.converter import convert_to_element
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, unescapeAll
@@ -27,14 +24,11 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from accounts.models import User
+from papers import mentions
+from papers.mentions import text_token
 
 LINK_REL = "nofollow ugc noopener"
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
-MENTION_RE = re.compile(r"(?<![\w/@.])@([A-Za-z0-9_.+-]{1,150})")
-# Past these a text is spam, not conversation: names looked up, and @mentions turned into links.
-MAX_MENTION_LOOKUPS = 100
-MAX_MENTION_LINKS = 200
 LANGUAGE_RE = re.compile(r"[a-z0-9+#-]{1,20}")
 # Fuzzy links ("arxiv.org/abs/…") only for these endings: the default also takes every two-letter
 # country code, which turns train.py, README.md and run.sh into links.
@@ -227,13 +221,6 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def profile_url(username: str) -> str:
-    try:
-        return reverse("papers:profile", args=[username])
-    except NoReverseMatch:  # until the profile page exists
-        return f"/users/{quote(username, safe='')}/"
-
-
 def render_markdown(text: str) -> Rendered:
     """Render a member's Markdown to safe HTML, linking @mentions of existing members."""
     env: EnvType = {}
@@ -243,10 +230,10 @@ def render_markdown(text: str) -> Rendered:
     _align_table_cells(tokens)
     for inline in inlines:
         inline.children = _images_as_links(inline.children or [])
-    members = _members_named(_mention_candidates(inlines))
-    mentions = _link_mentions(inlines, members) if members else ()
+    members = mentions.members_named(mentions.candidates(inlines))
+    mentioned = mentions.link(inlines, members) if members else ()
     html = _parser.renderer.render(tokens, _parser.options, env)
-    return Rendered(html=sanitize_html(html), mentions=mentions)
+    return Rendered(html=sanitize_html(html), mentions=mentioned)
 
 
 def render_plain_excerpt(text: str, length: int = 200) -> str:
@@ -409,103 +396,13 @@ def _images_as_links(children: list[Token]) -> list[Token]:
             continue
         alt = "".join(_inline_text(child.children or [])) or "image"
         if depth:
-            result.append(_text_token(alt))
+            result.append(text_token(alt))
             continue
         attrs: dict[str, str | int | float] = {"href": str(child.attrs["src"])}
         if title := child.attrs.get("title"):
             attrs["title"] = str(title)
-        result += [Token("link_open", "a", 1, attrs=attrs), _text_token(alt), Token("link_close", "a", -1)]
+        result += [Token("link_open", "a", 1, attrs=attrs), text_token(alt), Token("link_close", "a", -1)]
     return result
-
-
-def _text_token(content: str) -> Token:
-    return Token("text", "", 0, content=content)
-
-
-def _mentionable_texts(children: Iterable[Token]) -> Iterable[Token]:
-    """Text tokens outside links (code spans and math are other token types)."""
-    depth = 0
-    for child in children:
-        depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
-        if child.type == "text" and not depth:
-            yield child
-
-
-def _mention_candidates(inlines: Iterable[Token]) -> set[str]:
-    names: dict[str, None] = {}
-    for inline in inlines:
-        for child in _mentionable_texts(inline.children or []):
-            for match in MENTION_RE.finditer(child.content):
-                for name in _name_variants(match[1]):
-                    names[name.lower()] = None
-    return set(list(names)[:MAX_MENTION_LOOKUPS])
-
-
-def _name_variants(typed: str) -> list[str]:
-    """The name as typed, and without trailing dots ("thanks @ada." mentions ada)."""
-    stripped = typed.rstrip(".")
-    return [typed, stripped] if stripped and stripped != typed else [typed]
-
-
-def _members_named(lowered_names: set[str]) -> dict[str, str]:
-    """Stored usernames of active, not deleted members, by lowercased name, in one query."""
-    if not lowered_names:
-        return {}
-    usernames = list(
-        User.objects.present()
-        .annotate(username_lower=Lower("username"))
-        .filter(username_lower__in=lowered_names)
-        .order_by("pk")
-        .values_list("username", flat=True)
-    )
-    members: dict[str, str] = {}
-    for username in usernames:
-        members.setdefault(username.lower(), username)
-    members.update({username: username for username in usernames})  # an exact-case match wins
-    return members
-
-
-def _link_mentions(inlines: Iterable[Token], members: dict[str, str]) -> tuple[str, ...]:
-    """Turn @name of the members into links to their profiles; the linked usernames, in order of appearance."""
-    hrefs = {username: profile_url(username) for username in set(members.values())}
-    mentioned: dict[str, None] = {}
-    links_left = MAX_MENTION_LINKS
-    for inline in inlines:
-        texts = {id(token) for token in _mentionable_texts(inline.children or [])}
-        result: list[Token] = []
-        for child in inline.children or []:
-            if id(child) not in texts:
-                result.append(child)
-                continue
-            position = 0
-            for match in MENTION_RE.finditer(child.content):
-                found = _find_member(match[1], members) if links_left else None
-                if found is None:
-                    continue
-                typed, username = found
-                start, end = match.start(), match.start() + 1 + len(typed)
-                if start > position:
-                    result.append(_text_token(child.content[position:start]))
-                result += [
-                    Token("link_open", "a", 1, attrs={"href": hrefs[username]}),
-                    _text_token(child.content[start:end]),
-                    Token("link_close", "a", -1),
-                ]
-                mentioned[username] = None
-                position = end
-                links_left -= 1
-            if position < len(child.content):
-                result.append(_text_token(child.content[position:]))
-        inline.children = result
-    return tuple(mentioned)
-
-
-def _find_member(typed: str, members: dict[str, str]) -> tuple[str, str] | None:
-    for name in _name_variants(typed):
-        username = members.get(name) or members.get(name.lower())
-        if username is not None:
-            return name, username
-    return None
 
 
 _parser = _build_parser()

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from papers.markdown import Rendered, profile_url, render_markdown, render_plain_excerpt, sanitize_html
+from papers.markdown import Rendered, render_markdown, render_plain_excerpt, sanitize_html
+from papers.mentions import profile_url
 from tests.factories import make_user
 from tests.papers.xss_payloads import PAYLOADS
 
