@@ -138,8 +138,8 @@ def form_page(
 @rate_limited("preview")
 def comment_preview(request: HtmxHttpRequest) -> HttpResponse:
     """The live preview: the same renderer and sanitiser as a posted comment."""
-    if not request.user.is_authenticated:
-        return HttpResponse(status=403)
+    if not request.user.is_authenticated:  # the preview shows under a member's comment form only
+        raise PermissionDenied("Sign in to preview a comment.")
     body = request.POST.get("body", "")[: COMMENT_MAX_LENGTH + 1]
     html = render_markdown(body).html if body.strip() else ""
     return TemplateResponse(request, "papers/includes/comment_preview.html", {"preview_html": html})

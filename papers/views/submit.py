@@ -7,13 +7,9 @@ htmx posts it in place (HX-Redirect to the paper, or the form fragment with the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from ..arxiv import ArxivError, fetch_arxiv_entry, parse_arxiv_reference, submit_paper
 from ..models import Paper
 from ..ratelimit import rate_limited
-from .http import HtmxHttpRequest, render_page
+from .http import HtmxHttpRequest, member_required, render_page
 
 logger = logging.getLogger(__name__)
 
@@ -50,21 +46,8 @@ class SubmitForm(forms.Form):
         return arxiv_id
 
 
-def htmx_login_redirect(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send anonymous htmx requests to the login page with HX-Redirect (htmx would swap a followed 302 in place)."""
-
-    @wraps(view)
-    def wrapped(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
-            return HttpResponseClientRedirect(redirect_to_login(request.get_full_path()).url)
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 @require_http_methods(["GET", "POST"])
-@htmx_login_redirect
-@login_required
+@member_required(lambda request: request.get_full_path())
 @rate_limited("submit")
 def submit(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.can_write:
