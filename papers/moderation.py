@@ -9,6 +9,8 @@ return False. The conditional UPDATE or the locked row decides, never an earlier
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
@@ -78,7 +80,7 @@ def hide_comment(comment: Comment, moderator: User, reason: str) -> bool:
             return False
         _resolve_open_flags(comment, moderator, now)
         _recount(comment, locked)
-        _log(moderator, ModerationAction.Action.HIDE_COMMENT, reason, comment=comment)
+        log_action(moderator, ModerationAction.Action.HIDE_COMMENT, reason, comment=comment)
     return True
 
 
@@ -92,7 +94,7 @@ def restore_comment(comment: Comment, moderator: User, reason: str) -> bool:
         if not Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(hidden_at=None, hidden_reason=""):
             return False
         _recount(comment, locked)
-        _log(moderator, ModerationAction.Action.RESTORE_COMMENT, reason, comment=comment)
+        log_action(moderator, ModerationAction.Action.RESTORE_COMMENT, reason, comment=comment)
     return True
 
 
@@ -105,7 +107,7 @@ def dismiss_flags(comment: Comment, moderator: User, reason: str) -> bool:
         if not _resolve_open_flags(comment, moderator, timezone.now()):
             return False
         comment.refresh_scores()  # dismissed flags no longer weigh on its place in the thread
-        _log(moderator, ModerationAction.Action.DISMISS_FLAGS, reason, comment=comment)
+        log_action(moderator, ModerationAction.Action.DISMISS_FLAGS, reason, comment=comment)
     return True
 
 
@@ -124,7 +126,7 @@ def suspend_member(member: User, moderator: User, reason: str) -> bool:
             return False
         locked.suspend(reason)
         member.suspended_at, member.suspension_reason = locked.suspended_at, locked.suspension_reason
-        _log(moderator, ModerationAction.Action.SUSPEND_USER, reason, user=member)
+        log_action(moderator, ModerationAction.Action.SUSPEND_USER, reason, user=member)
     return True
 
 
@@ -139,7 +141,7 @@ def unsuspend_member(member: User, moderator: User, reason: str) -> bool:
             return False
         locked.unsuspend()
         member.suspended_at, member.suspension_reason = None, ""
-        _log(moderator, ModerationAction.Action.UNSUSPEND_USER, reason, user=member)
+        log_action(moderator, ModerationAction.Action.UNSUSPEND_USER, reason, user=member)
     return True
 
 
@@ -156,8 +158,9 @@ def _recount(comment: Comment, locked_paper: Paper) -> None:
     transaction.on_commit(bump_pages_version)  # anonymous visitors must not see a hidden text from the cache
 
 
-def _log(moderator: User, action: str, reason: str, comment: Comment | None = None, user: User | None = None) -> None:
-    ModerationAction.objects.create(moderator=moderator, action=action, reason=reason, comment=comment, user=user)
+def log_action(moderator: User, action: str, reason: str, **about: Any) -> None:
+    """One line of the public log; `about` names what it is about: comment, user, topic, author, details."""
+    ModerationAction.objects.create(moderator=moderator, action=action, reason=reason, **about)
 
 
 def public_log() -> QuerySet[ModerationAction]:
@@ -193,7 +196,7 @@ def member_history(member: User) -> QuerySet[ModerationAction]:
 def _with_targets(actions: QuerySet[ModerationAction]) -> QuerySet[ModerationAction]:
     """Log lines with who and what they are about in one query, never the comments' text (the log does not show it)."""
     return (
-        actions.select_related("moderator", "user", "comment__paper")
+        actions.select_related("moderator", "user", "comment__paper", "topic", "author")
         .defer("comment__body", "comment__body_html", *_PAPER_HEAVY)
         .order_by("-created_at", "-pk")
     )

@@ -242,6 +242,11 @@ class ModerationAction(models.Model):
         DISMISS_FLAGS = "dismiss_flags", "Dismissed flags"
         SUSPEND_USER = "suspend_user", "Suspended a member"
         UNSUSPEND_USER = "unsuspend_user", "Lifted a suspension"
+        MERGE_TOPICS = "merge_topics", "Merged topics"
+        SPLIT_TOPIC = "split_topic", "Split a topic"
+        RENAME_TOPIC = "rename_topic", "Renamed a topic"
+        MERGE_AUTHORS = "merge_authors", "Merged authors"
+        SPLIT_AUTHOR = "split_author", "Split an author"
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -251,6 +256,10 @@ class ModerationAction(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    topic = models.ForeignKey("Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey("Author", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What a catalogue correction did, for the log to show after its rows are gone (names, slugs, paper ids).
+    details = models.JSONField(default=dict, blank=True)
     reason = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -70,6 +70,10 @@ _members = itertools.count(1)
 # The world: one archive, one server, and a member whose activity the others see.
 
 
+# True once htmx has no request in flight and nothing left to swap or settle.
+HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
 @dataclass
 class World:
     url: str
@@ -160,7 +164,7 @@ class Case:
             with self.page.expect_response(lambda response: response.request.headers.get("hx-request") == "true"):
                 control.click()
             # The answer has arrived; wait until htmx has swapped and settled it.
-            self.page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+            self.page.wait_for_function(HTMX_IDLE)
             self.page.wait_for_load_state()
         else:
             with self.page.expect_navigation():
