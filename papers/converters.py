@@ -4,6 +4,18 @@ import datetime as dt
 
 from .models import ARXIV_NEW_ID, ARXIV_OLD_ID
 
+# The calendar the listings answer for: arXiv began in 1991, and the year before the last one Python knows
+# leaves every period a next one, so computing a neighbouring day, week or month never overflows. Addresses
+# outside it match no URL (404).
+FIRST_YEAR = 1991
+LAST_YEAR = dt.MAXYEAR - 1
+
+
+def _in_calendar(day: dt.date, value: str) -> dt.date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{value} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
+    return day
+
 
 class ArxivIdConverter:
     regex = rf"(?:{ARXIV_NEW_ID}|{ARXIV_OLD_ID})"
@@ -46,9 +58,10 @@ class DateConverter:
 
     def to_python(self, value: str) -> dt.date:
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{value} is not a calendar date") from None
+        return _in_calendar(day, value)
 
     def to_url(self, value: dt.date) -> str:
         return value.isoformat()
@@ -62,9 +75,10 @@ class IsoWeekConverter:
     def to_python(self, value: str) -> dt.date:
         year, week = value.split("-W")
         try:
-            return dt.date.fromisocalendar(int(year), int(week), 1)
+            monday = dt.date.fromisocalendar(int(year), int(week), 1)
         except ValueError:
             raise ValueError(f"{value} is not an ISO week") from None
+        return _in_calendar(monday, value)
 
     def to_url(self, value: dt.date) -> str:
         year, week, _ = value.isocalendar()
@@ -78,9 +92,10 @@ class MonthConverter:
 
     def to_python(self, value: str) -> dt.date:
         try:
-            return dt.date.fromisoformat(f"{value}-01")
+            first = dt.date.fromisoformat(f"{value}-01")
         except ValueError:
             raise ValueError(f"{value} is not a month") from None
+        return _in_calendar(first, value)
 
     def to_url(self, value: dt.date) -> str:
         return f"{value.year:04d}-{value.month:02d}"
