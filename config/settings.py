@@ -135,7 +135,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache and Celery: Redis when configured, local memory and eager tasks otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis, and this process's memory while Redis cannot be reached (config/cache.py).
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCacheWithFallback", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
@@ -156,7 +157,23 @@ if FEED_WINDOW_DAYS < 1:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has run, not when it starts: a worker that dies mid-task (the whole worker,
+# or one pool process) leaves it to be delivered again, after the visibility timeout at most. Tasks are
+# idempotent for this reason. The short timeouts let a request that queues a task give up on a dead broker
+# quickly; the task then waits in the outbox (papers/outbox.py).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 300,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    # Publishing: one quick second try, not kombu's default pause of 2 s (a web request is waiting).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 # Minutes between two syncs of the Hugging Face Daily Papers listing (Celery beat).
@@ -168,6 +185,10 @@ DIGEST_HOUR_UTC = env_int("DIGEST_HOUR_UTC", 7)
 if not 0 <= DIGEST_HOUR_UTC <= 23:
     raise ImproperlyConfigured("DIGEST_HOUR_UTC must be an hour from 0 to 23.")
 CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {
+        "task": "papers.tasks.relay_outbox",
+        "schedule": 60.0,
+    },
     "sync-hf-daily-papers": {
         "task": "papers.tasks.sync_daily_papers",
         "schedule": HF_SYNC_INTERVAL_MINUTES * 60.0,
@@ -334,6 +355,8 @@ else:
 # Security. Behind TLS in production; cookies and HSTS follow DEBUG unless overridden.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers check these over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -13,3 +13,4 @@ urlpatterns = [
 
 # A PermissionDenied raised by a view: the 403 page with its message, or for htmx the message in place.
 handler403 = "papers.views.http.permission_denied"
+handler500 = "papers.views.operations.server_error"

@@ -19,13 +19,12 @@ from typing import Any
 
 import feedparser
 import requests
-from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from urllib3.util import Retry
 
 from accounts.models import User
-from papers import hf, ingest
+from papers import hf, ingest, outbox
 from papers.caching import bump_pages_version
 from papers.models import (
     Author,
@@ -195,7 +194,7 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
             Paper.objects.filter(pk=paper.pk).refresh_search_vectors()
             transaction.on_commit(bump_pages_version)
             # The followers of its authors hear of it (papers.tasks builds on this module: queued by name).
-            transaction.on_commit(current_app.signature("papers.tasks.notify_new_papers", args=([paper.pk],)).delay)
+            outbox.queue("papers.tasks.notify_new_papers", [paper.pk])
     except IntegrityError:
         existing = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
         if existing is None:

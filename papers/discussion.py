@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 
+from . import outbox
 from .markdown import render_markdown
 from .models import (
     COMMENT_MAX_DEPTH,
@@ -64,7 +64,7 @@ def post_comment(paper: Paper, author: User, body: str, parent: Comment | None =
         notifications = notify(comment, rendered.mentions)
         emailed = [n.pk for n in notifications if n.kind in (Notification.Kind.REPLY, Notification.Kind.MENTION)]
         for pk in emailed:  # queued by name: papers.tasks builds on this module
-            transaction.on_commit(current_app.signature("papers.tasks.send_notification_email", args=(pk,)).delay)
+            outbox.queue("papers.tasks.send_notification_email", pk)
     return comment
 
 

@@ -24,9 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from celery import current_app
 from django.db import connection, transaction
 
+from . import outbox
 from .models import FeedSignal, Paper, PaperSimilarity, PaperVote, SavedPaper
 
 if TYPE_CHECKING:
@@ -123,13 +123,8 @@ class Space:
 def refresh_new_seed(paper_id: int) -> None:
     """Once the transaction commits, compute the neighbours of a paper that has just become a seed (an upvote, a
     save, a "less like this"), unless it has them already: the hourly refresh of every seed keeps those fresh."""
-
-    def queue() -> None:
-        if not PaperSimilarity.objects.filter(paper_id=paper_id).exists():
-            # By name: papers.tasks builds on this module.
-            current_app.signature("papers.tasks.refresh_similarities", args=(paper_id,)).delay()
-
-    transaction.on_commit(queue)
+    if not PaperSimilarity.objects.filter(paper_id=paper_id).exists():
+        outbox.queue("papers.tasks.refresh_similarities", paper_id)  # by name: papers.tasks builds on this module
 
 
 def refresh(seed_ids: Iterable[int] | None = None) -> int:

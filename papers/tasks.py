@@ -14,9 +14,15 @@ from typing import Any
 
 from celery import shared_task
 
-from papers import digests, emails, ingest, notices, similarity
+from papers import digests, emails, ingest, notices, outbox, similarity
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(name="papers.tasks.relay_outbox")
+def relay_outbox() -> int:
+    """Hand Celery the tasks that waited in the outbox while the broker was away (papers.outbox)."""
+    return outbox.relay_waiting()
 
 
 @shared_task(name="papers.tasks.sync_daily_papers")

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from . import atom, converters
 from .caching import cache_anonymous_page
 from .sitemaps import SITEMAPS
-from .views import crawlers, discussion, feed, following, listings, moderation, people, submit
+from .views import crawlers, discussion, feed, following, listings, moderation, operations, people, submit
 
 register_converter(converters.ArxivIdConverter, "arxiv")
 register_converter(converters.VersionedArxivIdConverter, "arxiv_version")
@@ -84,6 +84,7 @@ urlpatterns = [
     path("search/", listings.search, name="search"),
     path("about/ranking/", listings.about_ranking, name="about-ranking"),
     path("healthz/", listings.healthz, name="healthz"),
+    path("readyz/", operations.readyz, name="readyz"),
     path("robots.txt", crawlers.robots_txt, name="robots"),
     path("favicon.ico", crawlers.favicon, name="favicon"),
     path(

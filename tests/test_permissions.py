@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 READ_ONLY = {
     "home", "day", "week", "month", "trending", "daily-feed", "detail", "bibtex", "comment", "author",
     "author-feed", "organization", "organization-feed", "topic", "topic-feed", "search", "about-ranking",
-    "healthz", "profile", "notifications", "moderation-log", "moderation-queue", "moderation-comment",
+    "healthz", "readyz", "profile", "notifications", "moderation-log", "moderation-queue", "moderation-comment",
     "moderation-member", "private-feed", "saved", "saved-bibtex", "feed", "all-papers", "detail-version",
     "robots", "favicon", "sitemap", "sitemap-section",
 }  # fmt: skip

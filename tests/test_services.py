@@ -18,9 +18,11 @@ def test_without_a_broker_tasks_run_eagerly():
 
 @needs_redis
 def test_the_cache_is_redis_and_round_trips():
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "config.cache.RedisCacheWithFallback"
     cache.set("services-test", {"a": 1}, 10)
     assert cache.get("services-test") == {"a": 1}
+    assert cache.ping() and cache.is_reachable
+    assert cache.fallback.get("services-test") is None  # stored in Redis, not in this process
 
 
 @needs_redis

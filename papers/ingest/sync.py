@@ -7,12 +7,17 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import requests
+from django.core.cache import cache
 from django.utils import timezone
 
 from papers import hf
 from papers.ingest.schema import IngestError
 from papers.ingest.validate import validate_items
 from papers.ingest.write import ImportResult, write_batches
+
+# When a day was last synced from Hugging Face (ISO time), for the readiness check: losing it only makes the
+# check say "unknown" until the next sync.
+LAST_SYNC_KEY = "sync:last-success"
 
 
 class SyncedDay(NamedTuple):
@@ -44,6 +49,8 @@ def sync_days(days: Iterable[dt.date], session: requests.Session | None = None) 
     session = session or hf.make_session()
     for day in days:
         try:
-            yield SyncedDay(day, sync_day(day, session), None)
+            result = sync_day(day, session)
+            cache.set(LAST_SYNC_KEY, timezone.now().isoformat(), timeout=None)
+            yield SyncedDay(day, result, None)
         except (hf.HFError, IngestError) as error:
             yield SyncedDay(day, None, str(error))

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from celery import current_app
 from django.db import connection, transaction
 from django.utils import timezone
 
+from papers import outbox
 from papers.caching import bump_pages_version
 from papers.ingest.related import RelatedIds, chunks, ids_by_key, upsert_related
 from papers.ingest.schema import Batch, DailyItem
@@ -215,8 +215,8 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         if result.changed_paper_ids or result.written_listings:
             transaction.on_commit(bump_pages_version)
         if result.created_paper_ids:
-            notice = current_app.signature("papers.tasks.notify_new_papers", args=(result.created_paper_ids,))
-            transaction.on_commit(notice.delay)  # queued by name: papers.tasks builds on this package
+            # Queued by name: papers.tasks builds on this package.
+            outbox.queue("papers.tasks.notify_new_papers", result.created_paper_ids)
     return result
 
 

@@ -25,6 +25,7 @@ from .community import (
     wilson_lower_bound,
 )
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
+from .outbox import OutboxMessage
 from .values import (
     ARXIV_ID_RE,
     ARXIV_NEW_ID,
@@ -65,6 +66,7 @@ __all__ = [
     "ModerationAction",
     "Notification",
     "Organization",
+    "OutboxMessage",
     "Paper",
     "PaperSimilarity",
     "PaperTopic",

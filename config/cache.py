@@ -1,0 +1,96 @@
+"""The Redis cache, with a per-process cache to fall back on while Redis cannot be reached.
+
+Everything the site keeps in the cache may be lost (pages, rows, the pages' version, rate-limit counters,
+allauth's login limits), but the server being gone must not take the site with it. While Redis does not
+answer, each call goes to this process's own memory instead: pages are rendered and cached per process,
+and rate limits count per process, so they keep limiting (a little more loosely, once per web worker).
+
+After a failed call Redis is left alone for RETRY_SECONDS, so a dead server costs one failed connection
+per process every few seconds rather than one per call; it is logged at most once a minute.
+
+django-redis's IGNORE_EXCEPTIONS was the other choice: it turns every failed call into a miss, which
+serves pages but also switches the rate limits off (a counter that is never stored never reaches its limit).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+LOG_EVERY_SECONDS = 60.0
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Django's cache API: each call goes to Redis, or to the fallback while Redis is away.
+FORWARDED = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many")
+
+
+class RedisCacheWithFallback(RedisCache):
+    """Django's Redis cache, falling back to local memory (see the module's docstring)."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        options = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0} | params.get("OPTIONS", {})
+        super().__init__(server, params | {"OPTIONS": options})
+        fallback_options = {"MAX_ENTRIES": params.get("FALLBACK_MAX_ENTRIES", 10_000)}
+        self.fallback = LocMemCache(f"redis-fallback-{id(self)}", {**params, "OPTIONS": fallback_options})
+        self._away_until = 0.0
+        self._logged_at = -LOG_EVERY_SECONDS
+        self._lock = threading.Lock()
+
+    @property
+    def is_reachable(self) -> bool:
+        """False while Redis is being left alone after a failed call."""
+        return time.monotonic() >= self._away_until
+
+    def ping(self) -> bool:
+        """Ask Redis now, whatever happened before (for the readiness check)."""
+        try:
+            return bool(self._cache.get_client(write=False).ping())
+        except UNREACHABLE as error:
+            self._went_away(error)
+            return False
+
+    def clear(self) -> bool:
+        self.fallback.clear()
+        return self._call("clear", lambda: super(RedisCacheWithFallback, self).clear(), lambda: True)
+
+    def _call(self, name: str, primary: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+        if self.is_reachable:
+            try:
+                return primary()
+            except UNREACHABLE as error:
+                self._went_away(error)
+        return fallback()
+
+    def _went_away(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._away_until = now + RETRY_SECONDS
+            if now - self._logged_at < LOG_EVERY_SECONDS:
+                return
+            self._logged_at = now
+        logger.error("Redis cannot be reached (%s); using this process's memory until it answers.", error)
+
+
+def _forward(name: str) -> Callable[..., Any]:
+    def method(self: RedisCacheWithFallback, *args: Any, **kwargs: Any) -> Any:
+        primary = getattr(RedisCache, name)
+        fallback = getattr(self.fallback, name)
+        return self._call(name, lambda: primary(self, *args, **kwargs), lambda: fallback(*args, **kwargs))
+
+    method.__name__ = name
+    method.__doc__ = getattr(RedisCache, name).__doc__
+    return method
+
+
+for _name in FORWARDED:
+    setattr(RedisCacheWithFallback, _name, _forward(_name))
