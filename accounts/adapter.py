@@ -39,6 +39,10 @@ class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         "username_blacklisted": "This username is reserved. Please choose another one.",
+        "too_many_login_attempts": (
+            "Too many wrong passwords for this account: sign-in by password is paused for a few minutes. "
+            "You can sign in now with a code sent to your email."
+        ),
     }
 
     def clean_username(self, username: str, shallow: bool = False) -> str:

@@ -257,6 +257,7 @@ ACCOUNT_USERNAME_BLACKLIST = [
 ACCOUNT_EMAIL_VERIFICATION = "optional" if DEBUG else "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False  # a link: printed by the console backend, easy to follow
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_GET = False
 # One address per member, replaced (after verification) rather than collected.
 ACCOUNT_CHANGE_EMAIL = True
@@ -271,9 +272,13 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's defaults, written out; only the per-address password reset limit is tighter (5/m to 5/h),
 # so the form cannot be used to flood someone's inbox. They live in the default cache: Redis when
 # REDIS_URL is set; the local-memory cache counts per process.
+# Wrong passwords are limited per address and per account, so anyone can pause password sign-in to an
+# account for 5 minutes; its owner then signs in with a code emailed to them (ACCOUNT_LOGIN_BY_CODE_ENABLED),
+# which has limits of its own.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    "request_login_code": "20/m/ip,3/m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",

@@ -71,6 +71,10 @@ def account_pages(client, member, other_client) -> dict[str, object]:
     pages["login with errors"] = log_in(other_client, member.username, "not the password")
     pages["signup with errors"] = sign_up(other_client, "ab", "not-an-email", "short")
     pages["password reset with errors"] = other_client.post("/accounts/password/reset/", {"email": "nope"})
+    code_client = type(other_client)()
+    pages["sign in with a code"] = code_client.get("/accounts/login/code/")
+    code_client.post("/accounts/login/code/", {"email": member.email})
+    pages["enter the sign-in code"] = code_client.get("/accounts/login/code/confirm/")
 
     log_in(client, member.username)
     for name, path in {

@@ -1,12 +1,14 @@
 """A1: brute force. allauth's limits live in the default cache (cleared before every test by
 tests/conftest.py); the limits are the ones configured in settings, not test-only values."""
 
+import re
+
 from allauth.account import app_settings
 from django.test import Client
 
 from tests.accounts.helpers import PASSWORD, log_in, logged_in_user_id
 
-TOO_MANY = "Too many failed login attempts. Try again later."
+TOO_MANY = "Too many wrong passwords for this account: sign-in by password is paused for a few minutes."
 
 
 def test_the_configured_limits_keep_or_tighten_allauths_defaults():
@@ -93,3 +95,31 @@ def test_the_limits_use_the_client_address_given_by_trusted_proxies(settings, cl
 
     assert client.post("/accounts/login/", {}, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
     assert client.post("/accounts/login/", {}, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+
+
+def test_an_attacker_elsewhere_cannot_keep_the_owner_out(make_member, mailoutbox):
+    """Five wrong passwords from one address pause password sign-in to the account everywhere; the owner,
+    from another address, still gets in with a code sent to their email."""
+    ada = make_member("ada")
+    attacker, owner = Client(REMOTE_ADDR="203.0.113.9"), Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(5):
+        log_in(attacker, "ada", "guess")
+    assert TOO_MANY in log_in(attacker, "ada", "guess").text  # the attacker is throttled
+
+    refused = log_in(owner, "ada", PASSWORD)
+    assert TOO_MANY in refused.text and "Sign in with a code sent to your email" in refused.text
+    assert logged_in_user_id(owner) is None
+
+    response = owner.post("/accounts/login/code/", {"email": "ada@example.com"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/code/confirm/"
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mailoutbox[-1].body, re.MULTILINE)[1]
+    response = owner.post("/accounts/login/code/confirm/", {"code": code})
+    assert response.status_code == 302
+    assert logged_in_user_id(owner) == str(ada.pk)
+
+
+def test_sign_in_codes_are_limited_per_account(make_member, mailoutbox):
+    make_member("ada")
+    for n in range(5):
+        Client(REMOTE_ADDR=f"203.0.113.{n}").post("/accounts/login/code/", {"email": "ada@example.com"})
+    assert len(mailoutbox) == 3  # request_login_code: 3 a minute per account
