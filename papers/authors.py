@@ -345,6 +345,8 @@ class IdentityResolver:
     def _place(self, slot: Slot, name: str, hf_user_id: int | None) -> int:
         people = self.people[slot.name_key]
         index = choose(slot, [person.slots for person in people])
+        if index is None:  # an identity without papers yet (made to be followed) is the name's first person
+            index = next((i for i, person in enumerate(people) if not person.slots), None)
         if index is None:
             number = self.last_number.get(slot.name_key, 0) + 1
             self.last_number[slot.name_key] = number

@@ -275,9 +275,9 @@ def import_follows(user: User, text: str) -> ImportReport:
                 matches[line].append(target)
     report.not_found = [line for line in lines if not matches[line]]
     newly = follow_many(user, [target for line in lines for target in matches[line]])
-    for target in dict.fromkeys(target for line in lines for target in matches[line]):
-        label = f"{target} ({KIND_LABELS[kind_of(target)]})"
-        (report.followed if target in newly else report.already).append(label)
+    for matched in dict.fromkeys(target for line in lines for target in matches[line]):
+        label = f"{matched} ({KIND_LABELS[kind_of(matched)]})"
+        (report.followed if matched in newly else report.already).append(label)
     return report
 
 

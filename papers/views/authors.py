@@ -37,9 +37,14 @@ def find_author(key: str) -> Author:
 @cache_anonymous_page
 def author_detail(request: HtmxHttpRequest, key: str) -> HttpResponse:
     """A person's papers; a name shared by namesakes lists them; a merged identity redirects to the survivor."""
-    if "/" not in key and Author.objects.named(key).count() > 1:
-        return disambiguation(request, key)
-    author = find_author(key)
+    slug, _, number = key.partition("/")
+    people = Author.objects.select_related("hf_user")
+    found = list(people.filter(slug=slug, number=int(number)) if number else people.named(slug)[:2])
+    if len(found) > 1:
+        return disambiguation(request, slug)
+    if not found:
+        raise Http404("No such author.")
+    author = found[0]
     if author.merged_into_id is not None:
         survivor = Author.objects.get(pk=author.merged_into_id)
         return redirect(survivor.get_absolute_url(), permanent=True)
