@@ -17,15 +17,16 @@ papers arrive, and decisions already written (by the import or by moderators) ar
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Max
+from django.db.models import Count, Max, Min, Q
 
-from papers.models import Author, Authorship, Paper, topic_slug
+from papers.models import Author, Authorship, HFUser, Paper, topic_slug
 
 if TYPE_CHECKING:
     from papers.ingest.schema import DailyItem
@@ -380,6 +381,55 @@ class IdentityResolver:
             Author.objects.filter(slug__in=chunk).refresh_namesakes()
         self.new = []
         return ids
+
+
+def split_namesakes() -> list[str]:
+    """Re-cluster the names that still have one identity holding several papers (as migration 0008 leaves every
+    name), and give each further person found an identity of their own; return the keys of the new identities.
+
+    The person of the earliest paper keeps the existing identity, with its follows. Names a moderator corrected
+    (pinned authorships, merged identities) are left alone. Running it again finds nothing more to split.
+    """
+    live = Author.objects.live().values("slug").annotate(n=Count("*")).filter(n=1).values("slug")
+    touched = Q(authorships__pinned=True) | Q(merged_into__isnull=False) | Q(merged_from__isnull=False)
+    slugs = set(
+        Author.objects.filter(slug__in=live)
+        .annotate(slot_count=Count("authorships"))
+        .filter(slot_count__gt=1)
+        .values_list("slug", flat=True)
+    ) - set(Author.objects.filter(touched).values_list("slug", flat=True))
+    resolver = IdentityResolver(slugs)
+    order = {arxiv_id: rank for rank, arxiv_id in enumerate(_import_order(resolver))}
+    new_keys = []
+    for slug, (person,) in sorted(resolver.people.items()):
+        groups = cluster(sorted(person.slots, key=lambda slot: (order[slot.paper], slot.position)))
+        for number, group in enumerate(groups[1:], start=resolver.last_number[slug] + 1):
+            accounts = [slot.account for slot in group if slot.account]
+            new = Author.objects.create(
+                slug=slug,
+                name=person.name,
+                number=number,
+                hf_user=HFUser.objects.filter(username=accounts[0]).first() if accounts else None,
+            )
+            where = Q.create([Q(paper__arxiv_id=slot.paper, position=slot.position) for slot in group], connector=Q.OR)
+            Authorship.objects.filter(where, author_id=person.id).update(author=new)
+            new_keys.append(new.numbered_key)
+        if len(groups) > 1:
+            accounts = [slot.account for slot in groups[0] if slot.account]
+            keeps = HFUser.objects.filter(username=accounts[0]).first() if accounts else None
+            Author.objects.filter(pk=person.id).update(hf_user=keeps)
+            Author.objects.filter(slug=slug).refresh_namesakes()
+    return new_keys
+
+
+def _import_order(resolver: IdentityResolver) -> list[str]:
+    """The arXiv ids of the resolver's papers in the order an import of the recorded days would meet them."""
+    papers = {slot.paper for people in resolver.people.values() for person in people for slot in person.slots}
+    rows = []
+    for chunk in _chunks(sorted(papers)):
+        listed = Paper.objects.filter(arxiv_id__in=chunk).annotate(position=Min("listings__hf_position"))
+        rows += listed.values_list("first_listed_on", "position", "arxiv_id")
+    return [arxiv_id for _, _, arxiv_id in sorted(rows, key=lambda row: (row[0] or dt.date.min, row[1] or 0, row[2]))]
 
 
 def _chunks(values: Sequence) -> Iterable[Sequence]:

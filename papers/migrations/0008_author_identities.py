@@ -4,6 +4,11 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# Authors become people (papers.authors). Every existing Author row becomes identity number 1 of its name, with its
+# papers and follows: the defaults below do the conversion. Splitting the names whose papers are by several people is
+# left to `manage.py split_namesakes` (run by `make demo`), and to imports for the papers they bring.
+
+
 class Migration(migrations.Migration):
 
     dependencies = [

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 
 from papers import authors
-from papers.models import Author, Follow, ModerationAction
+from papers.models import Author, Authorship, Follow, ModerationAction
+from tests.factories import make_user
 from tests.support.database import dump_database
 from tests.support.paths import HF_FIXTURES
 
@@ -263,3 +264,20 @@ def test_the_evaluation_runs_and_stays_above_its_floors(capsys):
         figures = authors.evaluate(slots, blocking, block_of)
         assert figures.same_pairs >= 20
         assert figures.precision >= PRECISION_FLOOR and figures.recall >= RECALL_FLOOR, figures
+
+
+def test_names_from_before_identities_are_split_once(archive):
+    """Migration 0008 leaves one identity per name; `split_namesakes` finds the people, then nothing more."""
+    first = Author.objects.get(slug="hao-li", number=1)
+    Follow.objects.create(user=make_user("ada"), target="author", author=first, mode="follow")
+    Authorship.objects.filter(author__slug="hao-li").update(author=first)
+    Author.objects.filter(slug="hao-li").exclude(pk=first.pk).delete()
+    Author.objects.filter(slug="hao-li").update(namesakes=1)
+
+    call_command("split_namesakes", verbosity=0)
+    assert Author.objects.filter(slug="hao-li").count() == 5
+    assert author_of(SHANGHAI_HAO_LI, "hao-li") != author_of(PEKING_HAO_LI, "hao-li")
+    assert Follow.objects.get().author == first and first.papers.exists()  # the first person keeps the follows
+    before = dump_database()
+    call_command("split_namesakes", verbosity=0)
+    assert dump_database() == before
