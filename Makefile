@@ -19,6 +19,7 @@ setup:
 demo: setup
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py import_daily_papers $(DEMO_DATA)
+	$(PYTHON) manage.py split_namesakes  # a database from before author identities: one person per name until now
 
 test: setup  ## Every test, Chromium ones included, on SQLite (or on DATABASE_URL when set)
 	@scripts/ensure-chromium

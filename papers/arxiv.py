@@ -24,7 +24,7 @@ from django.db.models import Max
 from urllib3.util import Retry
 
 from accounts.models import User
-from papers import hf, ingest, outbox
+from papers import authors, hf, ingest, outbox
 from papers.caching import bump_pages_version
 from papers.models import (
     Author,
@@ -183,10 +183,10 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
             )
             paper.refresh_sort_keys()
             paper.save(force_insert=True)
-            authors = _author_ids(entry.authors)
+            author_ids = _author_ids(paper, entry.authors)
             Authorship.objects.bulk_create(
-                Authorship(paper=paper, author_id=authors[author_slug(name)], position=position)
-                for position, name in enumerate(entry.authors)
+                Authorship(paper=paper, author_id=author_id, position=position)
+                for position, author_id in enumerate(author_ids)
             )
             last = Listing.objects.filter(date=day).aggregate(last=Max("hf_position"))["last"]
             Listing.objects.create(date=day, paper=paper, hf_position=0 if last is None else last + 1)
@@ -203,11 +203,12 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
     return paper, True
 
 
-def _author_ids(names: tuple[str, ...]) -> dict[str, int]:
-    """Slug → Author id for `names`, creating the missing authors (the first spelling of a slug wins)."""
+def _author_ids(paper: Paper, names: tuple[str, ...]) -> list[int]:
+    """The identity of each author of a new paper (papers.authors): co-authors and text are all the evidence."""
     max_length = Author._meta.get_field("name").max_length
-    rows = {}
-    for name in names:
-        rows.setdefault(author_slug(name), name[:max_length])
-    Author.objects.bulk_create((Author(slug=slug, name=name) for slug, name in rows.items()), ignore_conflicts=True)
-    return dict(Author.objects.filter(slug__in=list(rows)).values_list("slug", "pk"))
+    slugs = [author_slug(name) for name in names]
+    resolver = authors.IdentityResolver(slugs)
+    slots = authors.slots_of_paper(paper.arxiv_id, slugs, [""] * len(slugs), "", [], f"{paper.title} {paper.abstract}")
+    ids = resolver.byline(slots, [name[:max_length] for name in names], [None] * len(slugs), [])
+    created = resolver.save()
+    return [created.get(pk, pk) for pk in ids]

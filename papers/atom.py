@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -123,7 +123,14 @@ class TopicFeed(PapersOfFeed):
 
 
 class AuthorFeed(PapersOfFeed):
-    model, key, phrase = Author, "slug", "papers by"
+    model, key, phrase = Author, "key", "papers by"
+
+    def get_object(self, request, **kwargs) -> Author:
+        """The person the address names (`slug` alone when the name has one person, else `slug/number`)."""
+        try:
+            return Author.objects.live().by_key(kwargs["key"])
+        except Author.DoesNotExist:
+            raise Http404("No such author.") from None
 
 
 class OrganizationFeed(PapersOfFeed):

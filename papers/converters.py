@@ -99,3 +99,15 @@ class MonthConverter:
 
     def to_url(self, value: dt.date) -> str:
         return f"{value.year:04d}-{value.month:02d}"
+
+
+class AuthorKeyConverter:
+    """An author's key: a name's slug (`hao-li`), or a slug and the person's number among namesakes (`hao-li/2`)."""
+
+    regex = r"[^/\x00]+(?:/[1-9][0-9]{0,8})?"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Model, Q
 from django.db.models.functions import Lower
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -48,7 +48,7 @@ Mode = Follow.Mode
 # How each kind of target is found from its URL, and what its URL argument is.
 TARGET_MODELS: dict[str, tuple[type[Model], str]] = {
     Target.TOPIC: (Topic, "slug"),
-    Target.AUTHOR: (Author, "slug"),
+    Target.AUTHOR: (Author, "key"),  # a property: `slug`, or `slug/number` with namesakes
     Target.ORGANIZATION: (Organization, "handle"),
     Target.MEMBER: (User, "username"),
 }
@@ -69,6 +69,11 @@ ACTIVE_ORGANIZATIONS = 12
 def find_target(kind: str, key: Any, field: str = "") -> Model:
     """The topic, author, organisation or (present) member whose URL key is `key`, or whose `field` is; else 404."""
     model, key_field = TARGET_MODELS[kind]
+    if kind == Target.AUTHOR and not field:
+        try:
+            return Author.objects.live().by_key(key)
+        except Author.DoesNotExist:
+            raise Http404("No such author, or several people have this name: follow one of them.") from None
     queryset = model._default_manager.all()
     if kind == Target.MEMBER:
         queryset = User.objects.present()
@@ -264,13 +269,15 @@ def import_follows(user: User, text: str) -> ImportReport:
             Q(slug__in=list(by_slug)) | Q(lower_name__in=list(by_lower))
         )
         for target in found.order_by("pk"):
+            if getattr(target, "merged_into_id", None):  # an author identity merged into another
+                continue
             for line in dict.fromkeys([*by_slug.get(target.slug, []), *by_lower.get(target.name.lower(), [])]):
                 matches[line].append(target)
     report.not_found = [line for line in lines if not matches[line]]
     newly = follow_many(user, [target for line in lines for target in matches[line]])
-    for target in dict.fromkeys(target for line in lines for target in matches[line]):
-        label = f"{target} ({KIND_LABELS[kind_of(target)]})"
-        (report.followed if target in newly else report.already).append(label)
+    for matched in dict.fromkeys(target for line in lines for target in matches[line]):
+        label = f"{matched} ({KIND_LABELS[kind_of(matched)]})"
+        (report.followed if matched in newly else report.already).append(label)
     return report
 
 

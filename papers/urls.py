@@ -6,21 +6,25 @@ from django.views.generic import RedirectView
 from . import atom, converters
 from .caching import cache_anonymous_page
 from .sitemaps import SITEMAPS
-from .views import crawlers, discussion, feed, following, listings, moderation, operations, people, submit
+from .views import authors, crawlers, discussion, feed, following, listings, moderation, operations, people, submit
 
 register_converter(converters.ArxivIdConverter, "arxiv")
 register_converter(converters.VersionedArxivIdConverter, "arxiv_version")
 register_converter(converters.DateConverter, "date")
 register_converter(converters.KeyConverter, "key")
+register_converter(converters.AuthorKeyConverter, "author_key")
 register_converter(converters.IsoWeekConverter, "week")
 register_converter(converters.MonthConverter, "month")
 
 
-def following_paths(prefix: str, kind: str) -> list:
+def following_paths(prefix: str, kind: str, converter: str = "key") -> list:
     """POST toggles `<prefix>/<key>/follow/` and `…/mute/`, named `follow-<kind>` and `mute-<kind>`."""
     return [
         path(
-            f"{prefix}/<key:key>/{mode}/", following.follow_toggle, {"kind": kind, "mode": mode}, name=f"{mode}-{kind}"
+            f"{prefix}/<{converter}:key>/{mode}/",
+            following.follow_toggle,
+            {"kind": kind, "mode": mode},
+            name=f"{mode}-{kind}",
         )
         for mode in ("follow", "mute")
     ]
@@ -64,8 +68,11 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", people.notification_read, name="notification-read"),
     path("notifications/read-all/", people.notifications_read_all, name="notifications-read-all"),
     path("unsubscribe/<key:token>/", people.unsubscribe, name="unsubscribe"),
-    path("authors/<key:slug>/", listings.author_detail, name="author"),
-    path("authors/<key:slug>/feed/", cache_anonymous_page(atom.AuthorFeed()), name="author-feed"),
+    # An author's key is a name's slug, or with namesakes `slug/number` (papers.models.Author.key).
+    path("authors/<author_key:key>/", authors.author_detail, name="author"),
+    path("authors/<author_key:key>/feed/", cache_anonymous_page(atom.AuthorFeed()), name="author-feed"),
+    path("authors/<author_key:key>/merge/", authors.author_merge, name="author-merge"),
+    path("authors/<author_key:key>/split/", authors.author_split, name="author-split"),
     path("orgs/<key:handle>/", listings.organization_detail, name="organization"),
     path("orgs/<key:handle>/feed/", cache_anonymous_page(atom.OrganizationFeed()), name="organization-feed"),
     path("topics/<key:slug>/", listings.topic_detail, name="topic"),
@@ -73,7 +80,7 @@ urlpatterns = [
     # follow-topic, mute-topic, follow-author, mute-author, follow-organization, mute-organization,
     # follow-member, mute-member: /topics/<slug>/follow/, /topics/<slug>/mute/ and so on.
     *following_paths("topics", "topic"),
-    *following_paths("authors", "author"),
+    *following_paths("authors", "author", "author_key"),
     *following_paths("orgs", "organization"),
     *following_paths("users", "member"),
     path("saved/", following.saved, name="saved"),

@@ -31,7 +31,8 @@ def make_topic(name: str) -> Topic:
 
 
 def make_author(name: str) -> Author:
-    return Author.objects.get_or_create(slug=author_slug(name), defaults={"name": name})[0]
+    """The first person of this name (papers.authors may have found namesakes since)."""
+    return Author.objects.get_or_create(slug=author_slug(name), number=1, defaults={"name": name})[0]
 
 
 def make_paper(

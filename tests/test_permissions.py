@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import User
 from papers.models import (
+    Author,
     Comment,
     CommentVote,
     FeedSignal,
@@ -26,7 +27,7 @@ from papers.models import (
     SavedPaper,
     Submission,
 )
-from tests.factories import make_comment, make_organization, make_paper, make_topic, make_user
+from tests.factories import make_author, make_comment, make_organization, make_paper, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,12 @@ READ_ONLY = {
     "moderation-member", "private-feed", "saved", "saved-bibtex", "feed", "all-papers", "detail-version",
     "robots", "favicon", "sitemap", "sitemap-section",
 }  # fmt: skip
+
+
+def make_namesake(name: str) -> Author:
+    """A second person of the name of `make_author(name)`, without papers."""
+    first = make_author(name)
+    return Author.objects.create(slug=first.slug, name=name, number=2)
 
 
 def snapshot() -> tuple:
@@ -149,6 +156,14 @@ ROUTES = [
     Route(
         "moderation-member-suspend", lambda w: "/moderation/members/owner/suspend/", {"reason": "Spamming"},
         "login", "403", "403", "ok",
+    ),
+    Route(
+        "author-merge", lambda w: f"/authors/{make_namesake('Ada Lovelace').numbered_key}/merge/",
+        {"into": "1", "reason": "Same person"}, "login", "403", "403", "ok",
+    ),
+    Route(
+        "author-split", lambda w: f"/authors/{make_paper(authors=('Ada Lovelace',)).authors.get().key}/split/",
+        lambda w: {"papers": [w.paper.arxiv_id], "reason": "Another Ada"}, "login", "403", "403", "ok",
     ),
     Route(
         "moderation-member-unsuspend", lambda w: "/moderation/members/owner/unsuspend/", {"reason": "Appeal"},

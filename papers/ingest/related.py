@@ -9,8 +9,9 @@ from typing import Any
 
 from django.db.models import Model
 
+from papers.authors import IdentityResolver
 from papers.ingest.schema import DailyItem
-from papers.models import Author, HFUser, Organization, Topic, topic_slug
+from papers.models import HFUser, Organization, Topic, topic_slug
 
 IN_CHUNK = 2000  # values per `__in` lookup
 
@@ -21,16 +22,17 @@ class RelatedIds:
 
     users: dict[str, int]  # HFUser by username
     organizations: dict[str, int]  # Organization by handle
-    authors: dict[str, int]  # Author by slug
+    authors: IdentityResolver  # puts each paper's author slots on identities (papers.authors)
     topics: dict[str, int]  # Topic by slug
 
 
 def upsert_related(items: list[DailyItem]) -> RelatedIds:
-    """Users, organisations and authors take their newest values (by listing date); topics are only created."""
+    """Users and organisations take their newest values (by listing date); topics are only created; author
+    identities are found for each paper's byline as it is applied (`RelatedIds.authors`)."""
     by_age = sorted(items, key=lambda item: item.listing_date)  # stable: input order breaks ties
     users = _upsert_users(by_age)
     organizations = _upsert_organizations(by_age)
-    authors = _upsert_authors(by_age, users)
+    authors = IdentityResolver(author.slug for item in items for author in item.authors)
     return RelatedIds(users, organizations, authors, _create_topics(items))
 
 
@@ -49,15 +51,6 @@ def _upsert_organizations(items: list[DailyItem]) -> dict[str, int]:
             if org:
                 _merge(merged, org.handle, name=org.name, avatar_url=org.avatar_url, hf_id=org.hf_id)
     return _upsert_rows(Organization, "handle", merged, create_defaults=lambda handle: {"name": handle})
-
-
-def _upsert_authors(items: list[DailyItem], users: dict[str, int]) -> dict[str, int]:
-    merged: dict[str, dict[str, Any]] = {}
-    for item in items:
-        for author in item.authors:
-            hf_user_id = users[author.username] if author.username else None
-            _merge(merged, author.slug, name=author.name, hf_user_id=hf_user_id)
-    return _upsert_rows(Author, "slug", merged)
 
 
 def _create_topics(items: list[DailyItem]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from papers import outbox
+from papers import authors, outbox
 from papers.caching import bump_pages_version
 from papers.ingest.related import RelatedIds, chunks, ids_by_key, upsert_related
 from papers.ingest.schema import Batch, DailyItem
@@ -108,6 +108,7 @@ class _AuthorSlot:
 
     author_id: int
     hf_user_id: int | None
+    pinned: bool = False  # a moderator's decision, kept while the slot keeps its identity
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ def _upsert_papers(batches: Sequence[Batch], ids: RelatedIds) -> ImportResult:
     """Load the stored papers in bulk, apply every item to them in memory, then write what changed."""
     loaded = _load_papers(list({item.arxiv_id for batch in batches for item in batch.items}))
     applied = _apply_batches(batches, loaded, ids)
+    _create_identities(loaded, ids)
     # The total adds up the sources' lines, so they always agree: a paper created by one file and
     # updated by a later one counts once as created and once as updated, as the two lines say.
     total = Summary("Total")
@@ -275,8 +277,8 @@ def _load_papers(arxiv_ids: list[str]) -> _Loaded:
             state.dates.add(listing.date)
             loaded.listings[_ListingKey(state.paper.arxiv_id, listing.date)] = listing
         rows = Authorship.objects.filter(paper_id__in=chunk).order_by("position")
-        for paper_id, author_id, hf_user_id in rows.values_list("paper_id", "author_id", "hf_user_id"):
-            authorships[paper_id].append(_AuthorSlot(author_id, hf_user_id))
+        for paper_id, *slot in rows.values_list("paper_id", "author_id", "hf_user_id", "pinned"):
+            authorships[paper_id].append(_AuthorSlot(*slot))
         rows = PaperTopic.objects.filter(paper_id__in=chunk).order_by("position")
         for paper_id, topic_id in rows.values_list("paper_id", "topic_id"):
             topics[paper_id].append(topic_id)
@@ -346,11 +348,32 @@ def _apply_content(state: _PaperState, item: DailyItem, ids: RelatedIds) -> None
     paper.hf_comments = item.hf_comments
     paper.author_count = len(item.authors)
     paper.authors_text = ", ".join(author.name for author in item.authors)
+    hf_user_ids = [ids.users[author.username] if author.username else None for author in item.authors]
+    author_ids = ids.authors.byline(
+        authors.slots_of_item(item),
+        [author.name for author in item.authors],
+        hf_user_ids,
+        [slot.author_id for slot in state.authorships],
+    )
+    pinned = {slot.author_id for slot in state.authorships if slot.pinned}
     state.authorships = tuple(
-        _AuthorSlot(ids.authors[author.slug], ids.users[author.username] if author.username else None)
-        for author in item.authors
+        _AuthorSlot(author_id, hf_user_id, author_id in pinned)
+        for author_id, hf_user_id in zip(author_ids, hf_user_ids, strict=True)
     )
     state.topics = tuple(ids.topics[topic_slug(keyword)] for keyword in item.keywords)
+
+
+def _create_identities(loaded: _Loaded, ids: RelatedIds) -> None:
+    """Create the author identities the run started, and put their ids in place of the placeholders."""
+    created = ids.authors.save()
+    if not created:
+        return
+    for state in loaded.states.values():
+        if any(slot.author_id in created for slot in state.authorships):
+            state.authorships = tuple(
+                _AuthorSlot(created.get(slot.author_id, slot.author_id), slot.hf_user_id, slot.pinned)
+                for slot in state.authorships
+            )
 
 
 def _listing_values(item: DailyItem, ids: RelatedIds) -> _ListingValues:
@@ -405,7 +428,13 @@ def _write_papers(changes: _PaperChanges) -> None:
     for chunk in chunks([state.paper.pk for state in changes.new_authorships if state.original]):
         Authorship.objects.filter(paper_id__in=chunk).delete()
     Authorship.objects.bulk_create(
-        Authorship(paper_id=state.paper.pk, author_id=slot.author_id, hf_user_id=slot.hf_user_id, position=position)
+        Authorship(
+            paper_id=state.paper.pk,
+            author_id=slot.author_id,
+            hf_user_id=slot.hf_user_id,
+            pinned=slot.pinned,
+            position=position,
+        )
         for state in changes.new_authorships
         for position, slot in enumerate(state.authorships)
     )

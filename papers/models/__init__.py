@@ -1,7 +1,6 @@
 """The papers app's models: the mirrored catalogue, and what members add to it."""
 
 from .catalog import (
-    Author,
     Authorship,
     HFUser,
     Listing,
@@ -25,6 +24,7 @@ from .community import (
     wilson_lower_bound,
 )
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
+from .identities import Author, AuthorQuerySet
 from .outbox import OutboxMessage
 from .values import (
     ARXIV_ID_RE,
@@ -54,6 +54,7 @@ __all__ = [
     "HOTNESS_EPOCH",
     "HOTNESS_WINDOW",
     "Author",
+    "AuthorQuerySet",
     "Authorship",
     "Comment",
     "CommentVote",

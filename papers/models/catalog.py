@@ -8,7 +8,7 @@ from the site's own (`upvote_count`, `comment_count`). The sort keys `points` an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
@@ -32,6 +32,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from ..caching import pages_version
+
+if TYPE_CHECKING:
+    from .identities import Author
 from .values import (
     ARXIV_ID_RE,
     HF_BASE_URL,
@@ -116,23 +119,6 @@ class Topic(models.Model):
 
     def get_absolute_url(self) -> str:
         return cached_reverse("papers:topic", self.slug)
-
-
-class Author(models.Model):
-    """A name as it appears on arXiv; papers by the same name share one author page."""
-
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
-    name = models.CharField(max_length=300)
-    hf_user = models.ForeignKey(HFUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return cached_reverse("papers:author", self.slug)
 
 
 class PaperQuerySet(models.QuerySet):
@@ -246,7 +232,9 @@ class Paper(models.Model):
     title = models.TextField()
     abstract = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="arXiv publication (v1)")
-    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
+    authors: models.ManyToManyField[Author, Authorship] = models.ManyToManyField(
+        "Author", through="Authorship", related_name="papers"
+    )
     author_count = models.PositiveIntegerField(default=0)
     authors_text = models.TextField(blank=True, help_text="Visible author names, for search")
     topics = models.ManyToManyField(Topic, through="PaperTopic", related_name="papers")
@@ -400,9 +388,11 @@ class Authorship(models.Model):
     """An author's place on a paper. Hidden authors are never stored."""
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey("Author", on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
     hf_user = models.ForeignKey(HFUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A moderator put this slot on its identity (papers.author_identities): re-clustering never moves it.
+    pinned = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]

@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .catalog import Author, Organization, Paper, Topic
+from .catalog import Organization, Paper, Topic
+from .identities import Author
 
 
 class FollowQuerySet(models.QuerySet):

@@ -262,16 +262,6 @@ def paper_bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_safe
 @cache_anonymous_page
-def author_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    author = get_object_or_404(Author.objects.select_related("hf_user"), slug=slug)
-    profile = Link(author.hf_user.hf_url, f"@{author.hf_user.username} on Hugging Face") if author.hf_user else None
-    feed_url = reverse("papers:author-feed", args=[author.slug])
-    listing = followed_kind(author, f"Papers by {author.name}", "Author", feed_url, profile=profile)
-    return render_listing(request, author.papers.newest_first(), {"listing": listing})
-
-
-@require_safe
-@cache_anonymous_page
 def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
     organization = get_object_or_404(Organization, handle=handle)
     listing = followed_kind(

@@ -59,7 +59,8 @@ WEEK = "2026-W32"  # 119 papers, and a later week
 MONTH = "2025-03"  # 38 papers, and a later month
 TOPIC = "reinforcement-learning"
 ORGANIZATION = "tencent"
-AUTHOR = "kaipeng-zhang"
+AUTHOR = "franck-dernoncourt"  # the only person of that name: /authors/<name>/
+PERSON = "kaipeng-zhang/6"  # one of six people named Kaipeng Zhang: /authors/<name>/<number>/
 SEARCH = "agent"
 PAPER = "2608.12313"
 FEED_TOPIC = "supervised-fine-tuning"
@@ -257,6 +258,7 @@ PAGES = {
     "topic": PageKind(lambda case: f"/topics/{TOPIC}/"),
     "organisation": PageKind(lambda case: f"/orgs/{ORGANIZATION}/"),
     "author": PageKind(lambda case: f"/authors/{AUTHOR}/"),
+    "person": PageKind(lambda case: f"/authors/{PERSON}/"),
     "member": PageKind(lambda case: "/users/grace/"),
     "member's upvotes": PageKind(lambda case: "/users/grace/?tab=upvotes"),
     "search": PageKind(lambda case: f"/search/?q={SEARCH}"),
@@ -345,7 +347,7 @@ def entity(case: Case, kind: str) -> object:
         }[kind]()
     return {
         "topic": lambda: Topic.objects.get(slug=TOPIC),
-        "author": lambda: Author.objects.get(slug=AUTHOR),
+        "author": lambda: Author.objects.by_key(case.path.split("/", 2)[2].strip("/")),
         "organization": lambda: Organization.objects.get(handle=ORGANIZATION),
         "member": lambda: case.world.grace,
     }[kind]()
@@ -676,6 +678,7 @@ LISTINGS = [
     "topic",
     "organisation",
     "author",
+    "person",
     "member's upvotes",
     "search",
 ]
@@ -688,6 +691,8 @@ MATRIX = [
     ("topic", "mute topic"),
     ("author", "follow author"),
     ("author", "mute author"),
+    ("person", "follow author"),
+    ("person", "mute author"),
     ("organisation", "follow organisation"),
     ("organisation", "mute organisation"),
     ("member", "follow member"),

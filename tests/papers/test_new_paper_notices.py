@@ -83,6 +83,8 @@ def test_a_paper_already_known_from_an_earlier_day_is_not_new(
     def relist_the_known_paper_beside_a_new_one_by_the_followed_author(items):
         new = items[0]
         new["paper"]["authors"].insert(0, {"_id": "kejian-zhu-again", "name": "Kejian Zhu", "hidden": False})
+        # With a co-author of the known paper: the evidence that this Kejian Zhu is the followed one (papers.authors).
+        new["paper"]["authors"].insert(1, {"_id": "zhuoran-jin-again", "name": "Zhuoran Jin", "hidden": False})
         known["paper"]["submittedOnDailyAt"] = new["paper"]["submittedOnDailyAt"]  # listed again, on 08-11
         items[:] = [known, new]
 
