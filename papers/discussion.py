@@ -6,6 +6,7 @@ depend on them from source rows, and queues its emails after commit.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,8 +41,13 @@ def clean_body(body: str) -> str:
     return body
 
 
-def post_comment(paper: Paper, author: User, body: str, parent: Comment | None = None) -> Comment:
-    """Add a comment (or a reply to `parent`), recount the paper's comments and notify who should know."""
+def post_comment(
+    paper: Paper, author: User, body: str, parent: Comment | None = None, form_key: uuid.UUID | None = None
+) -> Comment:
+    """Add a comment (or a reply to `parent`), recount the paper's comments and notify who should know.
+
+    A form sent again with the same `form_key` returns the comment the first sending made, and adds nothing:
+    the paper's row lock orders the two, so the second finds the first's comment."""
     if not author.can_write:
         raise PermissionDenied("Suspended members cannot comment.")
     body = clean_body(body)
@@ -50,6 +56,8 @@ def post_comment(paper: Paper, author: User, body: str, parent: Comment | None =
     rendered = render_markdown(body)
     with transaction.atomic():
         locked = Paper.objects.lock(paper.pk)
+        if form_key and (sent := Comment.objects.filter(author=author, form_key=form_key).first()):
+            return sent
         comment = Comment.objects.create(
             paper=paper,
             author=author,
@@ -57,6 +65,7 @@ def post_comment(paper: Paper, author: User, body: str, parent: Comment | None =
             depth=parent.depth + 1 if parent else 0,
             body=body,
             body_html=rendered.html,
+            form_key=form_key,
         )
         comment.refresh_scores()
         locked.recount_comments()

@@ -87,11 +87,19 @@ class Comment(models.Model):
     upvote_count = models.PositiveIntegerField(default=0)
     flag_count = models.PositiveIntegerField(default=0, help_text="Open flags (dismissed ones no longer count)")
     confidence = models.FloatField(default=0)
+    # The comment form's one-time key: the same form sent twice (a double click, a retry after a timeout,
+    # the back button) makes one comment, and the second request is answered with it.
+    form_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["paper", "created_at"]), models.Index(fields=["author", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "form_key"], condition=Q(form_key__isnull=False), name="comment_once_per_form"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.paper_id}"

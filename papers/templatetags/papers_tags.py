@@ -1,8 +1,15 @@
 import datetime as dt
+import uuid
 
 from django import template
 
 register = template.Library()
+
+
+@register.simple_tag
+def new_form_key() -> str:
+    """A one-time key for a create form: the server makes one thing per key, however often the form is sent."""
+    return uuid.uuid4().hex
 
 
 @register.filter

@@ -16,7 +16,7 @@ from .. import discussion, follows
 from ..markdown import render_markdown
 from ..models import COMMENT_MAX_LENGTH, Comment, Flag, Paper
 from ..ratelimit import rate_limited
-from .http import HtmxHttpRequest, check_can_write, local_path, member_required, posted_id, safe_next
+from .http import HtmxHttpRequest, check_can_write, form_key, local_path, member_required, posted_id, safe_next
 
 
 def comment_page(request: HtmxHttpRequest, fallback: str) -> str:
@@ -104,7 +104,7 @@ def add_comment(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     if "preview" in request.POST:
         return form_page(request, paper, parent, back, preview=True)
     try:
-        comment = discussion.post_comment(paper, request.user, body, parent)
+        comment = discussion.post_comment(paper, request.user, body, parent, form_key(request))
     except ValidationError as error:
         return form_page(request, paper, parent, back, error=error.messages[0])
     if request.htmx:

@@ -3,6 +3,7 @@ the way to the login page, and refusals (a page, or for htmx the message in the 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode, urlsplit
@@ -26,6 +27,14 @@ def posted_id(value: str) -> int | None:
     """A database id that a page sent ("42"), or None for anything else: signs, spaces, digits that only
     str.isdigit knows ("²", "١٢"), or more digits than any id has."""
     return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
+def form_key(request: HttpRequest) -> uuid.UUID | None:
+    """The create form's one-time key (`{% new_form_key %}`), or None when it is missing or not a key."""
+    try:
+        return uuid.UUID(request.POST.get("form_key", ""))
+    except ValueError:
+        return None
 
 
 def local_path(request: HttpRequest, candidate: str | None) -> str | None:

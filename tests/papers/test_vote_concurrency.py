@@ -85,3 +85,20 @@ def test_votes_on_many_comments_of_one_author_at_once_keep_karma_true():
     author.refresh_from_db()
     assert author.karma == CommentVote.objects.filter(comment__author=author).count() == 30
     assert Paper.objects.get(pk=paper.pk).comment_count == 10
+
+
+def test_a_comment_form_sent_twice_at_once_makes_one_comment(settings):
+    """Identical posts released together (a double click that beat the disabled button): one comment."""
+    import uuid
+
+    settings.WRITE_RATE_LIMITS = {**settings.WRITE_RATE_LIMITS, "comment": "100/60"}
+    paper = make_paper()
+    member = make_user()
+    data = {"body": "Posted once", "form_key": uuid.uuid4().hex}
+    url = f"/papers/{paper.arxiv_id}/comments/"
+    for _ in range(3):
+        statuses = at_once([(member, url, data)] * 4)
+        assert statuses == [302] * 4
+    assert Comment.objects.filter(paper=paper).count() == 1
+    paper.refresh_from_db()
+    assert paper.comment_count == 1
