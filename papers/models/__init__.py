@@ -25,6 +25,7 @@ from .community import (
     wilson_lower_bound,
 )
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
+from .topics import TopicAlias
 from .values import (
     ARXIV_ID_RE,
     ARXIV_NEW_ID,
@@ -72,6 +73,7 @@ __all__ = [
     "SavedPaper",
     "Submission",
     "Topic",
+    "TopicAlias",
     "absolute_hf_url",
     "author_slug",
     "cached_reverse",
