@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -123,10 +123,11 @@ class TopicFeed(PapersOfFeed):
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """The feed of another spelling of a topic redirects to the topic's feed for good (301)."""
-        if not Topic.objects.filter(slug=kwargs["slug"]).exists():
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
             alias = get_object_or_404(TopicAlias.objects.select_related("topic"), slug=kwargs["slug"])
             return redirect("papers:topic-feed", alias.topic.slug, permanent=True)
-        return super().__call__(request, *args, **kwargs)
 
 
 class AuthorFeed(PapersOfFeed):

@@ -25,6 +25,8 @@ from papers.models import (
     PaperVote,
     SavedPaper,
     Submission,
+    Topic,
+    TopicAlias,
 )
 from tests.factories import make_comment, make_organization, make_paper, make_topic, make_user
 
@@ -90,6 +92,13 @@ def world(moderator) -> World:
     return World(owner, other, moderator, comment, Notification.objects.get(recipient=owner))
 
 
+def two_spellings() -> Topic:
+    """The topic "agents", also spelt "agent"."""
+    topic = make_topic("agents")
+    TopicAlias.objects.get_or_create(slug="agent", defaults={"topic": topic, "name": "agent", "key": "agent"})
+    return topic
+
+
 @dataclass
 class Route:
     name: str
@@ -150,6 +159,12 @@ ROUTES = [
         "moderation-member-suspend", lambda w: "/moderation/members/owner/suspend/", {"reason": "Spamming"},
         "login", "403", "403", "ok",
     ),
+    Route("topic-merge", lambda w: f"/topics/{make_topic('agents').slug}/merge/",
+          lambda w: {"into": make_topic("AI agents").slug, "reason": "Same thing"}, "login", "403", "403", "ok"),
+    Route("topic-split", lambda w: f"/topics/{two_spellings().slug}/split/", {"alias": "agent", "reason": "Not one"},
+          "login", "403", "403", "ok"),
+    Route("topic-rename", lambda w: f"/topics/{make_topic('agents').slug}/rename/",
+          {"name": "Agents (AI)", "reason": "Clearer"}, "login", "403", "403", "ok"),
     Route(
         "moderation-member-unsuspend", lambda w: "/moderation/members/owner/unsuspend/", {"reason": "Appeal"},
         "login", "403", "403", "none",

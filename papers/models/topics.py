@@ -24,6 +24,10 @@ class TopicAliasQuerySet(models.QuerySet):
     def pinned(self) -> Self:
         return self.filter(decided_by_moderator=True)
 
+    def spelling_topic(self, slug: str) -> Self:
+        """The spellings of the topic whose canonical slug is `slug`, most used first, each with the topic."""
+        return self.filter(topic__slug=slug).select_related("topic").order_by("-paper_count", "name")
+
     def others_of(self, topic: Topic) -> Self:
         """The spellings a topic page lists under "Also known as": all but the canonical one, most used first."""
         return self.filter(topic=topic).exclude(slug=topic.slug).order_by("-paper_count", "name")

@@ -292,18 +292,19 @@ def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
 @cache_anonymous_page
 def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A topic's papers; the address of another spelling of it redirects here for good (301)."""
-    topic = Topic.objects.filter(slug=slug).first()
-    moderator = getattr(request.user, "is_moderator", False)
+    spellings = list(TopicAlias.objects.spelling_topic(slug))  # the topic and its spellings in one query
+    topic = spellings[0].topic if spellings else Topic.objects.filter(slug=slug).first()
     if topic is None:
         alias = get_object_or_404(TopicAlias.objects.select_related("topic"), slug=slug)
         query = request.META.get("QUERY_STRING")
         return redirect(alias.topic.get_absolute_url() + (f"?{query}" if query else ""), permanent=True)
+    moderator = getattr(request.user, "is_moderator", False)
     listing = followed_kind(
         topic,
         f"Papers on {topic.name}",
         "Topic",
         reverse("papers:topic-feed", args=[topic.slug]),
-        aliases=tuple(TopicAlias.objects.others_of(topic).values_list("name", flat=True)),
+        aliases=tuple(alias.name for alias in spellings if alias.slug != topic.slug),
         panel="papers/topic_moderation.html#topic-moderation" if moderator else "",
     )
     context = {"listing": listing, "topic": topic}

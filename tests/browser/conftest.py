@@ -66,6 +66,7 @@ SITE_PAGES = [
     ("organisation", "/orgs/tencent/", 200),
     ("author", "/authors/kaipeng-zhang/", 200),
     ("topic", "/topics/reinforcement-learning/", 200),
+    ("topic with other spellings", "/topics/vision-language-models/", 200),
     ("about ranking", "/about/ranking/", 200),
     ("not found", "/no-such-page/", 404),
     ("missing paper", "/papers/2699.99999/", 404),
