@@ -32,7 +32,8 @@ class TopicForm(ReasonForm):
     action = ""
 
     def __init__(self, *args, topic: Topic, **kwargs) -> None:
-        super().__init__(*args, auto_id=f"topic-{self.action}-%s", **kwargs)
+        kwargs.setdefault("auto_id", f"topic-{self.action}-%s")
+        super().__init__(*args, **kwargs)
         self.topic = topic
 
 
@@ -56,9 +57,9 @@ class SplitForm(TopicForm):
 
     def __init__(self, *args, topic: Topic, **kwargs) -> None:
         super().__init__(*args, topic=topic, **kwargs)
-        self.fields["alias"].choices = [
-            (alias.slug, alias.name) for alias in TopicAlias.objects.filter(topic=topic).order_by("name")
-        ]
+        alias = self.fields["alias"]
+        assert isinstance(alias, forms.ChoiceField)
+        alias.choices = [(alias.slug, alias.name) for alias in TopicAlias.objects.filter(topic=topic).order_by("name")]
 
     def clean_alias(self) -> TopicAlias:
         return TopicAlias.objects.get(topic=self.topic, slug=self.cleaned_data["alias"])
