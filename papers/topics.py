@@ -121,12 +121,18 @@ def _join_on_evidence(names: dict[str, str], texts: dict[str, list[str]]) -> Non
         for chunk in chunks(sorted(keys))
         for other in TopicAlias.objects.filter(key__in=chunk) | TopicAlias.objects.filter(evidence_key__in=chunk)
     ]
+    by_key: dict[str, set[int]] = defaultdict(set)
+    by_evidence: dict[str, set[int]] = defaultdict(set)
+    for other in others:
+        by_key[other.key].add(other.topic_id)
+        by_evidence[other.evidence_key].add(other.topic_id)
     pairs = [
-        (alias.topic_id, other.topic_id)
+        (alias.topic_id, topic_id)
         for alias in aliases
-        for other in others
-        if alias.topic_id != other.topic_id
-        and (other.key in (alias.key, alias.evidence_key) or other.evidence_key == alias.key)
+        for topic_id in sorted(
+            by_key[alias.key] | by_evidence[alias.key] | (by_key[alias.evidence_key] if alias.evidence_key else set())
+        )
+        if topic_id != alias.topic_id
     ]
     _join_pairs(pairs)
 
@@ -296,7 +302,9 @@ def merge_topics(moderator: User, source: Topic, target: Topic, reason: str) -> 
 
 
 def split_alias(moderator: User, alias: TopicAlias, reason: str) -> Topic:
-    """Make one spelling a topic of its own, with the papers that use it; both halves stay apart for good."""
+    """Make one spelling a topic of its own, with the papers that use it; both halves stay apart for good.
+
+    Follows and mutes stay with the topic split from: members chose that concept, not the spelling."""
     reason = clean_reason(reason)
     source = alias.topic
     with transaction.atomic():
