@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.feedgenerator import Atom1Feed
@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import User
 
 from .feed import top_items
-from .models import Author, Authorship, Listing, Organization, Paper, Topic
+from .models import Author, Authorship, Listing, Organization, Paper, Topic, TopicAlias
 
 FEED_ITEMS = 50
 DAILY_FEED_DAYS = 3
@@ -120,6 +120,14 @@ class PapersOfFeed(PaperFeed):
 
 class TopicFeed(PapersOfFeed):
     model, key, phrase = Topic, "slug", "papers on"
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """The feed of another spelling of a topic redirects to the topic's feed for good (301)."""
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            alias = get_object_or_404(TopicAlias.objects.select_related("topic"), slug=kwargs["slug"])
+            return redirect("papers:topic-feed", alias.topic.slug, permanent=True)
 
 
 class AuthorFeed(PapersOfFeed):

@@ -6,7 +6,19 @@ from django.views.generic import RedirectView
 from . import atom, converters
 from .caching import cache_anonymous_page
 from .sitemaps import SITEMAPS
-from .views import authors, crawlers, discussion, feed, following, listings, moderation, operations, people, submit
+from .views import (
+    authors,
+    crawlers,
+    discussion,
+    feed,
+    following,
+    listings,
+    moderation,
+    operations,
+    people,
+    submit,
+    topics,
+)
 
 register_converter(converters.ArxivIdConverter, "arxiv")
 register_converter(converters.VersionedArxivIdConverter, "arxiv_version")
@@ -77,6 +89,9 @@ urlpatterns = [
     path("orgs/<key:handle>/feed/", cache_anonymous_page(atom.OrganizationFeed()), name="organization-feed"),
     path("topics/<key:slug>/", listings.topic_detail, name="topic"),
     path("topics/<key:slug>/feed/", cache_anonymous_page(atom.TopicFeed()), name="topic-feed"),
+    path("topics/<key:slug>/merge/", topics.merge, name="topic-merge"),
+    path("topics/<key:slug>/split/", topics.split, name="topic-split"),
+    path("topics/<key:slug>/rename/", topics.rename, name="topic-rename"),
     # follow-topic, mute-topic, follow-author, mute-author, follow-organization, mute-organization,
     # follow-member, mute-member: /topics/<slug>/follow/, /topics/<slug>/mute/ and so on.
     *following_paths("topics", "topic"),

@@ -8,7 +8,19 @@ import json
 from pathlib import Path
 
 from accounts.models import User
-from papers.models import Author, Authorship, Listing, Organization, Paper, PaperTopic, Topic, author_slug, topic_slug
+from papers.models import (
+    Author,
+    Authorship,
+    Listing,
+    Organization,
+    Paper,
+    PaperTopic,
+    Topic,
+    TopicAlias,
+    author_slug,
+    topic_slug,
+)
+from papers.topic_rules import topic_key
 
 _ids = itertools.count(1)
 
@@ -27,7 +39,13 @@ def make_organization(handle: str = "acme", name: str = "Acme Research") -> Orga
 
 
 def make_topic(name: str) -> Topic:
-    return Topic.objects.get_or_create(slug=topic_slug(name), defaults={"name": name})[0]
+    """A topic with one spelling, `name` (an existing spelling's topic if it has one)."""
+    slug = topic_slug(name)
+    if alias := TopicAlias.objects.filter(slug=slug).select_related("topic").first():
+        return alias.topic
+    topic = Topic.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+    TopicAlias.objects.create(topic=topic, slug=slug, name=name, key=topic_key(name) or slug)
+    return topic
 
 
 def make_author(name: str) -> Author:

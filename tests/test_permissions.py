@@ -26,6 +26,8 @@ from papers.models import (
     PaperVote,
     SavedPaper,
     Submission,
+    Topic,
+    TopicAlias,
 )
 from tests.factories import make_author, make_comment, make_organization, make_paper, make_topic, make_user
 
@@ -97,6 +99,13 @@ def world(moderator) -> World:
     return World(owner, other, moderator, comment, Notification.objects.get(recipient=owner))
 
 
+def two_spellings() -> Topic:
+    """The topic "agents", also spelt "agent"."""
+    topic = make_topic("agents")
+    TopicAlias.objects.get_or_create(slug="agent", defaults={"topic": topic, "name": "agent", "key": "agent"})
+    return topic
+
+
 @dataclass
 class Route:
     name: str
@@ -157,6 +166,12 @@ ROUTES = [
         "moderation-member-suspend", lambda w: "/moderation/members/owner/suspend/", {"reason": "Spamming"},
         "login", "403", "403", "ok",
     ),
+    Route("topic-merge", lambda w: f"/topics/{make_topic('agents').slug}/merge/",
+          lambda w: {"into": make_topic("AI agents").slug, "reason": "Same thing"}, "login", "403", "403", "ok"),
+    Route("topic-split", lambda w: f"/topics/{two_spellings().slug}/split/", {"alias": "agent", "reason": "Not one"},
+          "login", "403", "403", "ok"),
+    Route("topic-rename", lambda w: f"/topics/{make_topic('agents').slug}/rename/",
+          {"name": "Agents (AI)", "reason": "Clearer"}, "login", "403", "403", "ok"),
     Route(
         "author-merge", lambda w: f"/authors/{make_namesake('Ada Lovelace').numbered_key}/merge/",
         {"into": "1", "reason": "Same person"}, "login", "403", "403", "ok",

@@ -11,7 +11,8 @@ from django.db.models import Model
 
 from papers.authors import IdentityResolver
 from papers.ingest.schema import DailyItem
-from papers.models import HFUser, Organization, Topic, topic_slug
+from papers.models import HFUser, Organization
+from papers.topics import resolve_keywords
 
 IN_CHUNK = 2000  # values per `__in` lookup
 
@@ -23,7 +24,7 @@ class RelatedIds:
     users: dict[str, int]  # HFUser by username
     organizations: dict[str, int]  # Organization by handle
     authors: IdentityResolver  # puts each paper's author slots on identities (papers.authors)
-    topics: dict[str, int]  # Topic by slug
+    topics: dict[str, int]  # Topic (the concept) by the slug of a keyword spelling
 
 
 def upsert_related(items: list[DailyItem]) -> RelatedIds:
@@ -54,14 +55,8 @@ def _upsert_organizations(items: list[DailyItem]) -> dict[str, int]:
 
 
 def _create_topics(items: list[DailyItem]) -> dict[str, int]:
-    """Topics are created once; the first name seen is kept."""
-    names: dict[str, str] = {}
-    for item in items:
-        for keyword in item.keywords:
-            names.setdefault(topic_slug(keyword), keyword[: Topic._meta.get_field("name").max_length])
-    existing = ids_by_key(Topic, "slug", list(names))
-    Topic.objects.bulk_create(Topic(slug=slug, name=name) for slug, name in names.items() if slug not in existing)
-    return ids_by_key(Topic, "slug", list(names))
+    """Each keyword's concept, by the keyword's slug: papers.topics merges the spellings of one concept."""
+    return resolve_keywords((item.title, item.abstract, item.keywords) for item in items)
 
 
 def _merge(merged: dict[str, dict[str, Any]], key: str, **values: Any) -> None:

@@ -17,7 +17,8 @@ from papers import authors, outbox
 from papers.caching import bump_pages_version
 from papers.ingest.related import RelatedIds, chunks, ids_by_key, upsert_related
 from papers.ingest.schema import Batch, DailyItem
-from papers.models import Authorship, Listing, Paper, PaperTopic, Topic, topic_slug
+from papers.models import Authorship, Listing, Paper, PaperTopic, topic_slug
+from papers.topics import settle_topics
 
 # Fixed key of the PostgreSQL advisory lock that serialises imports and syncs ("PCHF").
 ADVISORY_LOCK_KEY = 0x50434846
@@ -211,8 +212,7 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         result = _upsert_papers(batches, ids)
         for chunk in chunks(result.changed_paper_ids):
             Paper.objects.filter(pk__in=chunk).refresh_search_vectors()
-        for chunk in chunks(result.changed_topic_ids):
-            Topic.objects.filter(pk__in=chunk).refresh_paper_counts()
+        settle_topics({*result.changed_topic_ids, *ids.topics.values()})
         if result.changed_paper_ids or result.written_listings:
             transaction.on_commit(bump_pages_version)
         if result.created_paper_ids:
@@ -360,7 +360,7 @@ def _apply_content(state: _PaperState, item: DailyItem, ids: RelatedIds) -> None
         _AuthorSlot(author_id, hf_user_id, author_id in pinned)
         for author_id, hf_user_id in zip(author_ids, hf_user_ids, strict=True)
     )
-    state.topics = tuple(ids.topics[topic_slug(keyword)] for keyword in item.keywords)
+    state.topics = tuple(dict.fromkeys(ids.topics[topic_slug(keyword)] for keyword in item.keywords))  # once each
 
 
 def _create_identities(loaded: _Loaded, ids: RelatedIds) -> None:

@@ -26,6 +26,7 @@ from .community import (
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
 from .identities import Author, AuthorQuerySet
 from .outbox import OutboxMessage
+from .topics import TopicAlias
 from .values import (
     ARXIV_ID_RE,
     ARXIV_NEW_ID,
@@ -75,6 +76,7 @@ __all__ = [
     "SavedPaper",
     "Submission",
     "Topic",
+    "TopicAlias",
     "absolute_hf_url",
     "author_slug",
     "cached_reverse",

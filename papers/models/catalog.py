@@ -103,11 +103,13 @@ class TopicQuerySet(models.QuerySet):
 
 
 class Topic(models.Model):
-    """A keyword shared across papers, derived from Hugging Face's `ai_keywords`."""
+    """A concept shared across papers: the spellings of Hugging Face's `ai_keywords` that name it are its
+    `aliases` (papers.topics); `slug` and `name` are those of its canonical spelling."""
 
     slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
     name = models.CharField(max_length=200)
     paper_count = models.PositiveIntegerField(default=0, help_text="Recounted from PaperTopic rows on each import")
+    name_decided_by_moderator = models.BooleanField(default=False, help_text="Imports keep a moderator's name")
 
     objects = TopicQuerySet.as_manager()
 

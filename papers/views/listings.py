@@ -25,12 +25,13 @@ from ..arxiv import parse_arxiv_reference
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
 from ..feed import follows_something
-from ..models import Author, Listing, Organization, Paper, Topic
+from ..models import Author, Listing, Organization, Paper, Topic, TopicAlias
 from ..paging import paginate
 from ..rows import mark_upvoted, with_rows
 from .discussion import thread_context
 from .feed import render_feed
 from .http import HtmxHttpRequest, render_page
+from .topics import moderation_forms
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class ListingKind:
     next: Link | None = None
     feed_url: str = ""  # its Atom feed
     target: Model | None = None  # what its follow buttons follow
+    aliases: tuple[str, ...] = ()  # its other names ("Also known as")
+    panel: str = ""  # a template shown under the heading (a moderator's controls)
     empty: str = "No papers here yet."
 
 
@@ -278,9 +281,26 @@ def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
 @require_safe
 @cache_anonymous_page
 def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(Topic, slug=slug)
-    listing = followed_kind(topic, f"Papers on {topic.name}", "Topic", reverse("papers:topic-feed", args=[topic.slug]))
-    return render_listing(request, topic.papers.newest_first(), {"listing": listing})
+    """A topic's papers; the address of another spelling of it redirects here for good (301)."""
+    spellings = list(TopicAlias.objects.spelling_topic(slug))  # the topic and its spellings in one query
+    topic = spellings[0].topic if spellings else Topic.objects.filter(slug=slug).first()
+    if topic is None:
+        alias = get_object_or_404(TopicAlias.objects.select_related("topic"), slug=slug)
+        query = request.META.get("QUERY_STRING")
+        return redirect(alias.topic.get_absolute_url() + (f"?{query}" if query else ""), permanent=True)
+    moderator = getattr(request.user, "is_moderator", False)
+    listing = followed_kind(
+        topic,
+        f"Papers on {topic.name}",
+        "Topic",
+        reverse("papers:topic-feed", args=[topic.slug]),
+        aliases=tuple(alias.name for alias in spellings if alias.slug != topic.slug),
+        panel="papers/topic_moderation.html#topic-moderation" if moderator else "",
+    )
+    context = {"listing": listing, "topic": topic}
+    if moderator:
+        context["topic_forms"] = moderation_forms(topic)
+    return render_listing(request, topic.papers.newest_first(), context)
 
 
 @require_safe

@@ -68,6 +68,7 @@ SITE_PAGES = [
     ("author namesakes", "/authors/hao-li/", 200),
     ("author with a number", "/authors/kaipeng-zhang/6/", 200),
     ("topic", "/topics/reinforcement-learning/", 200),
+    ("topic with other spellings", "/topics/vision-language-models/", 200),
     ("about ranking", "/about/ranking/", 200),
     ("not found", "/no-such-page/", 404),
     ("missing paper", "/papers/2699.99999/", 404),
