@@ -25,6 +25,7 @@ from .community import (
     wilson_lower_bound,
 )
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
+from .related import RelatedPaper
 from .values import (
     ARXIV_ID_RE,
     ARXIV_NEW_ID,
@@ -69,6 +70,7 @@ __all__ = [
     "PaperSimilarity",
     "PaperTopic",
     "PaperVote",
+    "RelatedPaper",
     "SavedPaper",
     "Submission",
     "Topic",
