@@ -155,7 +155,9 @@ class Catalogue:
         for column, score in scored:
             if score < MIN_SCORE:
                 continue
-            shared = sorted(own & self.paper_topics.get(self.ids[column], frozenset()), key=self.topic_order.get)
+            shared = sorted(
+                own & self.paper_topics.get(self.ids[column], frozenset()), key=self.topic_order.__getitem__
+            )
             key = score + TOPIC_BONUS * min(len(shared), MAX_BONUS_TOPICS)
             ranked.append((-key, -score, self.ids[column], column, shared))
         ranked.sort()

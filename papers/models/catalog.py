@@ -277,6 +277,7 @@ class Paper(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = PaperQuerySet.as_manager()
+    shares: list[str]  # on the papers `related()` returns: what each shares with this one
 
     class Meta:
         constraints = [

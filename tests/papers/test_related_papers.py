@@ -7,6 +7,7 @@ import re
 from io import StringIO
 
 import pytest
+from celery.schedules import crontab
 from django.core.management import call_command
 
 from papers import related_papers, tasks
@@ -93,3 +94,10 @@ def test_terms_repeat_no_word_already_said():
     terms = [("robot", 1.0), ("robotic", 0.9), ("graph colouring", 0.8), ("graph", 0.7), ("2024", 0.6), ("rare", 0.1)]
     assert related_papers.strongest_terms(terms, set(), 3) == ["robot", "graph colouring"]
     assert related_papers.strongest_terms(terms, {"robots"}, 1) == ["graph colouring"]
+
+
+def test_beat_also_refreshes_related_papers_daily(settings):
+    """Submitted papers and moderators' topic corrections come in with the daily refresh."""
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-related"]
+    assert entry["task"] == "papers.tasks.refresh_related"
+    assert entry["schedule"] == crontab(minute=15, hour=4)
