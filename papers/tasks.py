@@ -1,4 +1,5 @@
-"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests, notices, similarity, related_papers.
+"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests, notices, similarity and
+related_papers.
 
 This module is the top of the papers layers: it imports those modules, and they queue these tasks by name
 (`current_app.signature("papers.tasks.…")`), never by importing this module. PapersConfig.ready() imports it
