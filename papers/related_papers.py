@@ -12,8 +12,10 @@ term. Among them, papers scoring at least MIN_SCORE are ranked by cosine plus TO
 most MAX_BONUS_TOPICS): shared topics decide between near-equal scores and cannot lift a paper that shares little
 text. The best LIMIT are stored as `RelatedPaper` rows with the shared topics (PaperTopic → Topic, rarest first)
 and, when fewer than two topics are shared, the terms whose weights multiply to the most in both vectors, so that
-the page says why without computing anything. Memory stays bounded by the chunk: 100,000 papers (the benchmark's
-corpus) took about 3 minutes and 1.5 GB in one process.
+the page says why without computing anything. Memory stays bounded by the chunk: on the benchmark's corpus
+(100,000 papers, SQLite, 2 cores) the task took 171 s from no rows (566,093 written) and 100 s when nothing
+changed, under 1 GB; finding candidates with the strongest terms changed none of the 3,291 papers' rows that
+the exact product had computed.
 
 Each chunk's rows are written in one transaction, and rows that would not change are left alone: refreshing twice
 writes nothing the second time. scikit-learn is imported only here, inside `refresh()`, never on a request.
@@ -71,7 +73,7 @@ class Catalogue:
     terms: Any  # numpy array of the vocabulary, by column
     paper_topics: dict[int, frozenset[int]]
     topic_names: dict[int, str]
-    topic_order: dict[int, tuple[int, str]]  # rarest topics are said first
+    topic_order: dict[int, tuple[int, str, int]]  # rarest topics are said first
 
     @classmethod
     def load(cls) -> Catalogue | None:
@@ -109,7 +111,7 @@ class Catalogue:
             terms=vectorizer.get_feature_names_out(),
             paper_topics={paper: frozenset(topic_ids) for paper, topic_ids in paper_topics.items()},
             topic_names={pk: name for pk, name, _count in topics},
-            topic_order={pk: (count, name.casefold()) for pk, name, count in topics},
+            topic_order={pk: (count, name.casefold(), pk) for pk, name, count in topics},
         )
 
     def related(self, start: int, stop: int) -> dict[int, list[Row]]:
