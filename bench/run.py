@@ -1,6 +1,7 @@
 """The whole benchmark, as `manage.py bench` runs it.
 
-1. Generates the corpus in the configured database, or reuses it when it already has the size asked for.
+1. Generates the corpus in the configured database, or reuses it when it already has the size asked for, and
+   stores every paper's related papers (papers.related_papers) when it has none.
 2. Server time in-process with the test client (bench.measure), with 10,000 members who follow, upvote,
    save and comment at 100,000 papers.
 3. Throughput under gunicorn (2 workers, DEBUG off) with wrk (bench.throughput).
@@ -22,8 +23,8 @@ from tqdm import tqdm
 from bench import corpus, measure, members, report
 from bench.output import Output
 from bench.throughput import throughput
-from papers import feed
-from papers.models import Authorship, Follow, Listing, PaperTopic, PaperVote, SavedPaper
+from papers import feed, related_papers
+from papers.models import Authorship, Follow, Listing, PaperTopic, PaperVote, RelatedPaper, SavedPaper
 
 PAGE_NAMES = "home, day, paper, search, feed"
 
@@ -91,7 +92,20 @@ def corpus_figures(options: dict, out: Output) -> dict:
         f"{stats['authorships']:,} authorships (busiest author: {stats['top_author_papers']:,} papers), "
         f"{stats['paper_topics']:,} paper topics (biggest topic: {stats['top_topic_papers']:,} papers)"
     )
+    stats["related_seconds"] = related_figures(result.generated, out)
     return stats
+
+
+def related_figures(generated: bool, out: Output) -> float | None:
+    """Store every paper's related papers, as the task after an import does, for a new corpus or one without them:
+    the paper pages then show them. Returns the seconds it took, or None when the stored ones were kept."""
+    if not generated and RelatedPaper.objects.filter(paper__in=corpus.synthetic_papers().values("pk")).exists():
+        return None
+    started = time.monotonic()
+    changed = related_papers.refresh()
+    seconds = round(time.monotonic() - started, 1)
+    out.log(f"Related papers of every paper: {changed:,} papers' rows written in {seconds:.1f}s")
+    return seconds
 
 
 def member_figures(options: dict, out: Output) -> dict:

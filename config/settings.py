@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "papers.tasks.refresh_similarities",
         "schedule": crontab(minute=30),
     },
+    # Every paper's related papers, daily too: imports queue it, submissions and topic corrections do not.
+    "refresh-related": {
+        "task": "papers.tasks.refresh_related",
+        "schedule": crontab(minute=15, hour=4),
+    },
 }
 HF_API_URL = os.environ.get("HF_API_URL", "https://huggingface.co/api/daily_papers")
 HF_HTTP_TIMEOUT = env_int("HF_HTTP_TIMEOUT", 20)

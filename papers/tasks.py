@@ -1,4 +1,5 @@
-"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests, notices and similarity.
+"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests, notices, similarity and
+related_papers.
 
 This module is the top of the papers layers: it imports those modules, and they queue these tasks by name
 (`current_app.signature("papers.tasks.…")`), never by importing this module. PapersConfig.ready() imports it
@@ -14,7 +15,7 @@ from typing import Any
 
 from celery import shared_task
 
-from papers import digests, emails, ingest, notices, outbox, similarity
+from papers import digests, emails, ingest, notices, outbox, related_papers, similarity
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +70,9 @@ def notify_new_papers(paper_ids: list[int]) -> int:
 def refresh_similarities(paper_id: int | None = None) -> int:
     """Store the nearest papers of one seed paper, or of every seed (after a sync, and hourly); count the changes."""
     return similarity.refresh(None if paper_id is None else [paper_id])
+
+
+@shared_task(name="papers.tasks.refresh_related")
+def refresh_related() -> int:
+    """Store every paper's related papers by content (after each import that adds papers or topics); count changes."""
+    return related_papers.refresh()

@@ -204,7 +204,8 @@ def lock_catalog() -> None:
 def write_batches(batches: Sequence[Batch]) -> ImportResult:
     """Upsert validated batches in one transaction; later listing dates win, identical data writes nothing.
 
-    After commit, the followers of the new papers' authors are notified (papers.notices), never for re-imports.
+    After commit, the followers of the new papers' authors are notified (papers.notices), never for re-imports,
+    and every paper's related papers are recomputed (papers.related_papers) when papers or their topics changed.
     """
     with transaction.atomic():
         lock_catalog()
@@ -218,6 +219,8 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         if result.created_paper_ids:
             # Queued by name: papers.tasks builds on this package.
             outbox.queue("papers.tasks.notify_new_papers", result.created_paper_ids)
+        if result.created_paper_ids or result.changed_topic_ids:  # new papers, or topics moved between papers
+            outbox.queue("papers.tasks.refresh_related")
     return result
 
 

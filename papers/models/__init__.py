@@ -26,6 +26,7 @@ from .community import (
 from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, SavedPaper
 from .identities import Author, AuthorQuerySet
 from .outbox import OutboxMessage
+from .related import RelatedPaper
 from .topics import TopicAlias
 from .values import (
     ARXIV_ID_RE,
@@ -73,6 +74,7 @@ __all__ = [
     "PaperSimilarity",
     "PaperTopic",
     "PaperVote",
+    "RelatedPaper",
     "SavedPaper",
     "Submission",
     "Topic",

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.core.cache import cache
 from django.db import IntegrityError, connections, models, transaction
 from django.db.models import (
     Case,
@@ -31,16 +30,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from ..caching import pages_version
-
 if TYPE_CHECKING:
     from .identities import Author
 from .values import (
     ARXIV_ID_RE,
     HF_BASE_URL,
     HOTNESS_EPOCH,
-    RELATED_CACHE_SECONDS,
-    RELATED_MAX_TOPIC_PAPERS,
     SEARCH_CONFIG,
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_RANKED,
@@ -271,6 +266,7 @@ class Paper(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = PaperQuerySet.as_manager()
+    shares: list[str]  # on the papers `related()` returns: what each shares with this one
 
     class Meta:
         constraints = [
@@ -330,36 +326,19 @@ class Paper(models.Model):
     def _copy_counts(self, other: Paper) -> None:
         self.upvote_count, self.points, self.hotness = other.upvote_count, other.points, other.hotness
 
-    def related(self, limit: int = 6) -> list[Paper]:
-        """Papers sharing the most topics and authors with this one (an author counts double).
+    def related(self) -> list[Paper]:
+        """The papers nearest to this one by content, best first, each with `shares`: why it is related.
 
-        Topics on more than RELATED_MAX_TOPIC_PAPERS papers say little about a paper and are left out.
-        The choice is cached for an hour, and anew after each sync that changes papers.
+        Computed for every paper and stored by papers.related_papers; one query reads them with their rows' columns.
         """
-        key = f"related:{pages_version()}:{self.pk}:{limit}"
-        best: list[int] = cache.get_or_set(key, lambda: self._related_ids(limit), RELATED_CACHE_SECONDS) or []
-        papers = Paper.objects.filter(pk__in=best).for_rows().in_bulk()
-        return [papers[pk] for pk in best if pk in papers]  # `papers.rows.with_rows` renders them
-
-    def _related_ids(self, limit: int) -> list[int]:
-        scores: dict[int, int] = {}
-        topics = PaperTopic.objects.filter(paper=self, topic__paper_count__lte=RELATED_MAX_TOPIC_PAPERS)
-        authors = Authorship.objects.filter(paper=self)
-        for through, field, ids, weight in (
-            (PaperTopic, "topic", topics.values("topic"), 1),
-            (Authorship, "author", authors.values("author"), 2),
-        ):
-            shared = (
-                through.objects.filter(**{f"{field}__in": ids})
-                .exclude(paper=self)
-                .values("paper")
-                .annotate(n=Count("*"))
-                .order_by("-n")[:50]
-            )
-            for row in shared:
-                scores[row["paper"]] = scores.get(row["paper"], 0) + weight * row["n"]
-        points = dict(Paper.objects.filter(pk__in=scores).values_list("pk", "points"))
-        return sorted(scores, key=lambda pk: (-scores[pk], -points[pk], -pk))[:limit]
+        rows = self.related_rows.order_by("rank").select_related(
+            "related__organization", "related__submitted_by", "related__submission__user"
+        )
+        papers = []
+        for row in rows.defer(*(f"related__{name}" for name in Paper.NOT_IN_ROWS)):
+            row.related.shares = row.shares
+            papers.append(row.related)  # `papers.rows.with_rows` renders them
+        return papers
 
     @property
     def arxiv_url(self) -> str:

@@ -34,9 +34,6 @@ HF_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 HOTNESS_WINDOW = dt.timedelta(days=2)
 HOTNESS_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
-RELATED_MAX_TOPIC_PAPERS = 1000
-RELATED_CACHE_SECONDS = 3600
-
 SEARCH_CONFIG = "english"
 # On PostgreSQL, a query matching more papers than this is ranked among its best-voted matches only.
 SEARCH_MAX_RANKED = 500

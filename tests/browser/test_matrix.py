@@ -276,14 +276,16 @@ PAGES = {
 # Actions: each uses its control on the open page and checks what follows.
 
 
-def row_control(case: Case, form_class: str, *, stays_in_place: bool = False) -> Locator:
-    """The control of a paper of the page's list (on a paper page, the paper's own).
+def row_control(case: Case, form_class: str, *, stays_in_place: bool = False, within: str = "") -> Locator:
+    """The control of a paper of the page's list (on a paper page, the paper's own; `within` a part of the page,
+    such as ".related", the first of that part).
 
     With `stays_in_place` on a later page of a list, a paper that its upvote keeps on the page: one with fewer
     points than the page's first row even after it (a paper tied with the rows above may rise past them, to the
     page before).
     """
     scope = case.page.locator(".paper__stats") if case.page.locator(".paper__stats").count() else case.page
+    scope = case.page.locator(within) if within else scope
     forms = scope.locator(f"form.{form_class}")
     expect(forms.first).to_be_attached()
     chosen = forms.first
@@ -297,9 +299,9 @@ def row_control(case: Case, form_class: str, *, stays_in_place: bool = False) ->
     return case.page.locator(f'form.{form_class}[action="{action}"] button').first
 
 
-def upvote(case: Case) -> None:
+def upvote(case: Case, within: str = "") -> None:
     """Upvote, then take the upvote back: the count moves by exactly one each time."""
-    button = row_control(case, "upvote", stays_in_place=True)
+    button = row_control(case, "upvote", stays_in_place=True, within=within)
     paper = case.target["paper"]
     before = count_in(button.inner_text())
     assert not pressed(button)
@@ -316,9 +318,9 @@ def upvote(case: Case) -> None:
     assert count_in(button.inner_text()) == before
 
 
-def save(case: Case, kind: PageKind) -> None:
+def save(case: Case, kind: PageKind, within: str = "") -> None:
     """Save, then unsave (on /saved/: unsave, then save again; without JavaScript the paper leaves that list)."""
-    button = row_control(case, "save")
+    button = row_control(case, "save", within=within)
     paper = case.target["paper"]
     states = (False, True) if kind.lists_saved else (True, False)
     assert pressed(button) != states[0]
@@ -334,6 +336,15 @@ def save(case: Case, kind: PageKind) -> None:
         assert SavedPaper.objects.filter(user=case.member, paper=paper).exists() == saved
     case.reload()
     expect(button).to_have_attribute("aria-pressed", str(states[-1]).lower())
+
+
+def upvote_related(case: Case) -> None:
+    """Upvote a paper of a paper page's "Related papers", then take the upvote back."""
+    upvote(case, within=".related")
+
+
+def save_related(case: Case) -> None:
+    save(case, PAGES["paper"], within=".related")
 
 
 def entity(case: Case, kind: str) -> object:
@@ -639,6 +650,8 @@ def new_feed_address(case: Case) -> None:
 ACTIONS: dict[str, Callable] = {
     "upvote": upvote,
     "save": save,
+    "upvote a related paper": upvote_related,
+    "save a related paper": save_related,
     "follow topic": toggle_following("topic", "follow"),
     "mute topic": toggle_following("topic", "mute"),
     "follow author": toggle_following("author", "follow"),
@@ -697,6 +710,8 @@ MATRIX = [
     ("organisation", "mute organisation"),
     ("member", "follow member"),
     ("member", "mute member"),
+    ("paper", "upvote a related paper"),
+    ("paper", "save a related paper"),
     ("paper", "follow topic"),
     ("paper", "follow author"),
     ("paper", "follow organisation"),

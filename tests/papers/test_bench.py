@@ -13,7 +13,7 @@ from django.db.models import Count, F, Max
 
 from bench import corpus as synthetic_corpus
 from bench import members, specs
-from papers.models import ARXIV_ID_RE, Author, Authorship, Listing, Paper, PaperTopic
+from papers.models import ARXIV_ID_RE, Author, Authorship, Listing, Paper, PaperTopic, RelatedPaper
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,8 @@ def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
 
     figures = json.loads((tmp_path / "bench.json").read_text())
     assert not figures["corpus"]["generated"]
+    assert figures["corpus"]["related_seconds"] >= 0  # the reused corpus had none yet
+    assert RelatedPaper.objects.filter(paper__in=synthetic_corpus.synthetic_papers()).exists()
     assert re.search(r"\| `/feed/` \(member following 50\) p95 \| [\d.]+ ms \| ≤ 100 ms \| (PASS|FAIL) \|", output)
     assert set(figures["pages"]) == {"home", "day", "paper", "search", "feed"}
     for page in figures["pages"].values():

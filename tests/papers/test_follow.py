@@ -335,8 +335,8 @@ def test_the_paper_page_reads_the_stances_in_one_query(client, member, django_as
         follows.follow(member, make_author(name))
     client.force_login(member)
     client.get(paper.get_absolute_url())  # warm the caches
-    # the page's usual queries, and the member's stances once for 53 buttons
-    with django_assert_max_num_queries(13):
+    # the page's usual queries (its related papers are one query), and the member's stances once for 53 buttons
+    with django_assert_max_num_queries(14):
         text = client.get(paper.get_absolute_url()).text
     assert text.count('class="follow-compact"') == 40 + 12 + 1
     assert text.count('aria-pressed="true"') == 14

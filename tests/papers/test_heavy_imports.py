@@ -41,7 +41,7 @@ def test_the_request_path_imports_no_heavy_library():
         """
 from django.urls import get_resolver
 get_resolver().resolve("/")  # imports every view module
-import papers.feed, papers.follows, papers.similarity
+import papers.feed, papers.follows, papers.similarity, papers.related_papers, papers.tasks
 from papers.similarity import refresh_new_seed
 """
         + PRINT_LOADED

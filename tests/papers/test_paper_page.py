@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from papers import related_papers
 from papers.models import HFUser, Listing
 from tests.factories import make_organization, make_paper
 
@@ -88,12 +89,76 @@ def test_bibtex_escapes_special_characters_in_titles(client):
     assert r"title = {{100\% of \{LLMs\} \& you}}" in body
 
 
-def test_related_papers_share_topics_or_authors(client, paper):
-    same_topic = make_paper(title="Shares a topic", authors=("Someone Else",), topics=("multimodal agents",))
-    same_author = make_paper(title="Shares an author", authors=("Ada Lovelace",), topics=())
-    make_paper(title="Unrelated", authors=("Nobody",), topics=("proteins",))
-    related = client.get("/papers/2608.15265/").context["related"]
-    assert [p.title for p in related] == [same_author.title, same_topic.title]
+@pytest.fixture
+def related_world(paper):
+    """Papers about multimodal agents building 3D worlds, one sharing only author names, and unrelated ones."""
+    near = make_paper(
+        title="Multimodal agents that build open 3D worlds",
+        abstract="Agents construct interactive 3D open worlds from a user query.",
+        authors=("Someone Else",),
+        topics=("multimodal agents",),
+    )
+    names_only = make_paper(
+        title="Protein folding with diffusion", abstract="Structures of proteins.", authors=("Ada Lovelace",)
+    )
+    for n in range(3):
+        make_paper(title=f"Bread baking {n}", abstract="Sourdough at home.", authors=("Nobody",))
+    related_papers.refresh()
+    return near, names_only
+
+
+def test_related_papers_share_content_and_say_what(client, paper, related_world):
+    near, names_only = related_world
+    response = client.get("/papers/2608.15265/")
+    related = response.context["related"]
+    assert related[0] == near
+    assert names_only not in related  # a shared author name alone relates nothing
+    assert all(other.shares for other in related)
+    assert related[0].shares[0] == "multimodal agents"
+    html = response.text
+    why = html[html.index('class="related-item__why"') :]
+    assert why.startswith(
+        'class="related-item__why"><span class="related-item__label">Shares:</span> multimodal agents, '
+    )
+    assert 'href="/about/ranking/#related"' in html
+
+
+def test_the_paper_page_with_htmx_is_the_same_page(client, paper, related_world):
+    response = client.get("/papers/2608.15265/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Related papers" in response.text
+    assert "Shares:" in response.text
+
+
+def test_a_paper_without_related_papers_shows_no_related_section(client, paper):
+    related_papers.refresh()
+    assert "Related papers" not in client.get("/papers/2608.15265/").text
+
+
+def test_members_upvote_and_save_related_papers_from_the_paper_page(member_client, member, paper, related_world):
+    near, _ = related_world
+    page = "/papers/2608.15265/"
+    html = member_client.get(page).text
+    related_part = html[html.index('id="related-heading"') :]
+    assert f'action="/papers/{near.arxiv_id}/upvote/"' in related_part
+    assert f'action="/papers/{near.arxiv_id}/save/"' in related_part
+    response = member_client.post(f"/papers/{near.arxiv_id}/upvote/", {"next": page})
+    assert response.status_code == 302 and response["Location"] == page  # without JavaScript: back to the page
+    html = member_client.get(page).text
+    related_part = html[html.index('id="related-heading"') :]
+    assert 'aria-pressed="true"' in related_part
+    response = member_client.post(
+        f"/papers/{near.arxiv_id}/upvote/", {"next": page, "action": "remove"}, headers={"HX-Request": "true"}
+    )
+    assert 'aria-pressed="false"' in response.text and "<html" not in response.text  # with htmx: the button
+    assert not near.votes.filter(user=member).exists()
+
+
+def test_anonymous_visitors_are_asked_to_log_in_to_upvote_related_papers(client, paper, related_world):
+    near, _ = related_world
+    html = client.get("/papers/2608.15265/").text
+    related_part = html[html.index('id="related-heading"') :]
+    assert "log in to upvote “Multimodal agents that build open 3D worlds”" in related_part
 
 
 def test_an_unknown_paper_gets_a_friendly_not_found_page(client):
@@ -122,11 +187,21 @@ def test_authors_linked_to_hugging_face_keep_the_link(client, paper):
     assert 'href="https://huggingface.co/yasNing"' in client.get("/papers/2608.15265/").text
 
 
-def test_the_paper_page_runs_a_bounded_number_of_queries(client, paper, django_assert_max_num_queries):
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["page", "htmx"])
+def test_the_paper_page_runs_a_bounded_number_of_queries(client, member, paper, django_assert_max_num_queries, headers):
     for n in range(30):
-        make_paper(topics=("multimodal agents",), authors=("Ada Lovelace", f"Author {n}"))
+        make_paper(
+            title=f"Multimodal agents construct 3D worlds, take {n}",
+            topics=("multimodal agents",),
+            authors=("Ada Lovelace", f"Author {n}"),
+        )
+    related_papers.refresh()
+    assert paper.related_rows.count() == related_papers.LIMIT
     with django_assert_max_num_queries(11):
-        assert client.get("/papers/2608.15265/").status_code == 200
+        assert client.get("/papers/2608.15265/", headers=headers).status_code == 200
+    client.force_login(member)
+    with django_assert_max_num_queries(14):
+        assert client.get("/papers/2608.15265/", headers=headers).status_code == 200
 
 
 def test_the_paper_page_counts_its_comments_apart_from_hugging_faces(client, paper):

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from papers import related_papers
 from papers.models import HFUser, Listing, Paper
 from tests.factories import make_organization, make_paper
 
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def corpus(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back at the end."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_corpus()
+        papers = build_corpus()
+        related_papers.refresh()
+        yield papers
         transaction.set_rollback(True)
 
 
