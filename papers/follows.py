@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from .models import (
     Paper,
     SavedPaper,
     Topic,
+    TopicAlias,
     author_slug,
     cached_reverse,
     insert_once,
@@ -69,6 +71,11 @@ ACTIVE_ORGANIZATIONS = 12
 def find_target(kind: str, key: Any, field: str = "") -> Model:
     """The topic, author, organisation or (present) member whose URL key is `key`, or whose `field` is; else 404."""
     model, key_field = TARGET_MODELS[kind]
+    if kind == Target.TOPIC and not field:  # a topic by any of its spellings' slugs
+        topic = Topic.objects.filter(aliases__slug=key).first() or Topic.objects.filter(slug=key).first()
+        if topic is None:
+            raise Http404("No such topic.")
+        return topic
     if kind == Target.AUTHOR and not field:
         try:
             return Author.objects.live().by_key(key)
@@ -265,13 +272,12 @@ def import_follows(user: User, text: str) -> ImportReport:
         by_slug = defaultdict(list)
         for line in matchable:
             by_slug[slug_of(line)].append(line)
-        found = model.objects.alias(lower_name=Lower("name")).filter(
-            Q(slug__in=list(by_slug)) | Q(lower_name__in=list(by_lower))
-        )
-        for target in found.order_by("pk"):
+        named = Q(slug__in=list(by_slug)) | Q(lower_name__in=list(by_lower))
+        for target, names in _named_targets(model, named):
             if getattr(target, "merged_into_id", None):  # an author identity merged into another
                 continue
-            for line in dict.fromkeys([*by_slug.get(target.slug, []), *by_lower.get(target.name.lower(), [])]):
+            named_lines = (line for slug, name in names for line in [*by_slug[slug], *by_lower[name.lower()]])
+            for line in dict.fromkeys(named_lines):
                 matches[line].append(target)
     report.not_found = [line for line in lines if not matches[line]]
     newly = follow_many(user, [target for line in lines for target in matches[line]])
@@ -279,6 +285,19 @@ def import_follows(user: User, text: str) -> ImportReport:
         label = f"{matched} ({KIND_LABELS[kind_of(matched)]})"
         (report.followed if matched in newly else report.already).append(label)
     return report
+
+
+def _named_targets(model: type[Author] | type[Topic], named: Q) -> Iterator[tuple[Model, list[tuple[str, str]]]]:
+    """Each author or topic whose slug or name `named` matches, with the (slug, name) pairs it goes by: a topic
+    also by its other spellings ("3DGS" names "3D Gaussian Splatting"). Two queries at most."""
+    if model is Topic:
+        spellings = TopicAlias.objects.alias(lower_name=Lower("name")).filter(named).values("topic_id")
+        topics = Topic.objects.alias(lower_name=Lower("name")).filter(named | Q(pk__in=spellings))
+        for topic in topics.prefetch_related("aliases").order_by("pk"):
+            yield topic, [(topic.slug, topic.name), *((alias.slug, alias.name) for alias in topic.aliases.all())]
+        return
+    for author in Author.objects.alias(lower_name=Lower("name")).filter(named).order_by("pk"):
+        yield author, [(author.slug, author.name)]
 
 
 # Onboarding

@@ -248,3 +248,31 @@ def test_the_topic_page_and_welcome_run_a_bounded_number_of_queries(
         response = client.get("/welcome/")
     names = [topic.name for topic in response.context["topics"]]
     assert len(names) == len(set(names)) and "agent harnesses" not in names
+
+
+def an_acronym_and_its_expansion() -> Topic:
+    """One topic, "3D Gaussian Splatting", also spelt "3DGS"."""
+    topic = make_topic("3D Gaussian Splatting")
+    TopicAlias.objects.create(topic=topic, slug="3dgs", name="3DGS", key="3dgs")
+    return topic
+
+
+@pytest.mark.parametrize("with_htmx", [False, True])
+def test_following_a_topic_by_another_spellings_address_follows_the_topic(member_client, member, with_htmx):
+    topic = an_acronym_and_its_expansion()
+    headers = {"HX-Request": "true"} if with_htmx else {}
+    response = member_client.post("/topics/3dgs/follow/", {"next": "/"}, headers=headers)
+    assert response.status_code in {200, 302}
+    assert follows.stance(member, topic) == "follow"
+    member_client.post("/topics/3dgs/mute/", {"next": "/"})
+    assert follows.stance(member, topic) == "mute"
+    assert member_client.post("/topics/no-such-spelling/follow/").status_code == 404
+
+
+def test_pasting_any_spelling_of_a_topic_follows_the_topic(member):
+    topic = an_acronym_and_its_expansion()
+    make_topic("Reinforcement learning")
+    report = follows.import_follows(member, "3dgs\nReinforcement Learning\n3D gaussian splatting\nnothing like it")
+    assert follows.stance(member, topic) == "follow"
+    assert report.followed == ["3D Gaussian Splatting (topic)", "Reinforcement learning (topic)"]
+    assert report.not_found == ["nothing like it"]
