@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from collections import Counter
 from typing import Any
 
@@ -47,7 +48,16 @@ def sync_daily_papers(date: str | None = None) -> dict[str, Any]:
     return report
 
 
-@shared_task(name="papers.tasks.send_notification_email")
+@shared_task(
+    name="papers.tasks.send_notification_email",
+    # An SMTP server that is down or refuses for now: try again after 1, 2, 4… minutes (jittered), for about
+    # an hour. A failed send rolls back its claim on the notification, so a retry can send it, once.
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=6,
+)
 def send_notification_email(notification_id: int) -> bool:
     """Email one reply or mention notification, once, if its recipient still wants such emails."""
     return emails.send_notification(notification_id)

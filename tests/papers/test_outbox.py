@@ -82,3 +82,38 @@ def test_the_sweep_keeps_messages_while_the_broker_is_away(dead_broker):
     call_command("relay_outbox", verbosity=0)
     assert OutboxMessage.objects.count() == 2
     assert sorted(OutboxMessage.objects.values_list("attempts", flat=True)) == [0, 1]  # one try, then left alone
+
+
+def test_an_email_that_fails_for_now_is_retried_and_sent_once(mailoutbox, monkeypatch):
+    """The SMTP server refuses twice, then takes it: one email, recorded as sent; a later run sends nothing."""
+    import smtplib
+
+    from celery.exceptions import Retry
+    from django.core.mail import EmailMultiAlternatives
+
+    from papers.tasks import send_notification_email
+
+    paper = make_paper()
+    author = make_user("ada", email="ada@example.org")
+    make_comment(paper, make_user("bob"), parent=make_comment(paper, author))
+    notification = Notification.objects.get(recipient=author)
+    real_send, refusals = EmailMultiAlternatives.send, []
+
+    def flaky_send(message, *args, **kwargs):
+        if len(refusals) < 2:
+            refusals.append(1)
+            raise smtplib.SMTPServerDisconnected("try later")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", flaky_send)
+    for _ in range(2):  # refused: Celery is asked to try again later, and nothing is marked as sent
+        with pytest.raises(Retry):
+            send_notification_email.apply(args=(notification.pk,)).get()
+        notification.refresh_from_db()
+        assert notification.emailed_at is None and mailoutbox == []
+    assert send_notification_email.apply(args=(notification.pk,)).get() is True  # the retry that goes through
+    assert len(refusals) == 2 and len(mailoutbox) == 1
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None
+    assert send_notification_email.apply(args=(notification.pk,)).get() is False  # delivered again: nothing sent
+    assert len(mailoutbox) == 1
