@@ -8,7 +8,7 @@ REDIS ?= redis://127.0.0.1:6379/0
 # Parallel test workers (pytest-xdist): one per core by default; JOBS=0 runs in one process.
 JOBS ?= auto
 
-.PHONY: run setup demo test test-postgres ci lint format worker beat bench check-deploy
+.PHONY: run setup demo test test-postgres ci lint format worker beat bench chaos check-deploy
 
 run: setup demo  ## Serve the site on http://$(HOST):$(PORT)/ with the recorded days loaded
 	$(PYTHON) manage.py runserver $(HOST):$(PORT)
@@ -57,6 +57,10 @@ worker: setup  ## A Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
 
 beat: setup  ## Celery beat: syncs Daily Papers every HF_SYNC_INTERVAL_MINUTES
 	.venv/bin/celery -A config beat -l INFO
+
+chaos: setup  ## The fault suite: gunicorn, Celery, its own Redis and database under load, one fault at a time
+	@scripts/ensure-services
+	$(PYTHON) scripts/chaos.py $(CHAOS_ARGS)
 
 bench: setup  ## Benchmark on a synthetic corpus (see README)
 	$(PYTHON) manage.py bench $(BENCH_ARGS)

@@ -84,6 +84,16 @@ def test_the_sweep_keeps_messages_while_the_broker_is_away(dead_broker):
     assert sorted(OutboxMessage.objects.values_list("attempts", flat=True)) == [0, 1]  # one try, then left alone
 
 
+def attempt(task, *args):
+    """Run the task here once: what it returned, or the Retry it asked for (raised or stored, by configuration)."""
+    from celery.exceptions import Retry
+
+    try:
+        return task.apply(args=args).result
+    except Retry as retry:
+        return retry
+
+
 def test_an_email_that_fails_for_now_is_retried_and_sent_once(mailoutbox, monkeypatch):
     """The SMTP server refuses twice, then takes it: one email, recorded as sent; a later run sends nothing."""
     import smtplib
@@ -107,13 +117,12 @@ def test_an_email_that_fails_for_now_is_retried_and_sent_once(mailoutbox, monkey
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", flaky_send)
     for _ in range(2):  # refused: Celery is asked to try again later, and nothing is marked as sent
-        with pytest.raises(Retry):
-            send_notification_email.apply(args=(notification.pk,)).get()
+        assert isinstance(attempt(send_notification_email, notification.pk), Retry)
         notification.refresh_from_db()
         assert notification.emailed_at is None and mailoutbox == []
-    assert send_notification_email.apply(args=(notification.pk,)).get() is True  # the retry that goes through
+    assert attempt(send_notification_email, notification.pk) is True  # the retry that goes through
     assert len(refusals) == 2 and len(mailoutbox) == 1
     notification.refresh_from_db()
     assert notification.emailed_at is not None
-    assert send_notification_email.apply(args=(notification.pk,)).get() is False  # delivered again: nothing sent
+    assert attempt(send_notification_email, notification.pk) is False  # delivered again: nothing sent
     assert len(mailoutbox) == 1
