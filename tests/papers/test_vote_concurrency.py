@@ -102,3 +102,24 @@ def test_a_comment_form_sent_twice_at_once_makes_one_comment(settings):
     assert Comment.objects.filter(paper=paper).count() == 1
     paper.refresh_from_db()
     assert paper.comment_count == 1
+
+
+def test_a_reply_form_and_a_flag_sent_twice_at_once_make_one_each(settings):
+    """A double click on "Post reply" or "Flag" that beat the disabled button: one reply, one flag."""
+    import uuid
+
+    from papers.models import Flag
+
+    settings.WRITE_RATE_LIMITS = {**settings.WRITE_RATE_LIMITS, "comment": "100/60", "flag": "100/60"}
+    paper = make_paper()
+    parent = make_comment(paper, make_user())
+    member = make_user()
+    reply = {"body": "Replied once", "parent": parent.pk, "form_key": uuid.uuid4().hex}
+    assert at_once([(member, f"/papers/{paper.arxiv_id}/comments/", reply)] * 4) == [302] * 4
+    assert parent.replies.count() == 1
+    flag = {"reason": "spam"}
+    statuses = at_once([(member, f"{parent.get_absolute_url()}flag/", flag)] * 4)
+    assert all(status < 500 for status in statuses)
+    assert Flag.objects.filter(comment=parent, user=member).count() == 1
+    parent.refresh_from_db()
+    assert parent.flag_count == 1
