@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "papers.tasks.relay_outbox",
         "schedule": 60.0,
     },
+    # Reply and mention emails whose task the broker lost (a Redis restarted empty): sending is idempotent.
+    "send-unsent-emails": {
+        "task": "papers.tasks.send_unsent_emails",
+        "schedule": 60.0,
+    },
     "sync-hf-daily-papers": {
         "task": "papers.tasks.sync_daily_papers",
         "schedule": HF_SYNC_INTERVAL_MINUTES * 60.0,

@@ -5,6 +5,8 @@ Digests are built and sent by papers.digests; their unsubscribe link turns `User
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -20,6 +22,7 @@ from .models import Notification
 
 UNSUBSCRIBE_SALT = "papers.emails.unsubscribe"
 # Which notification kinds email, and the member preference that governs each.
+SWEEP_BATCH = 500
 PREFERENCES = {Notification.Kind.REPLY: "email_on_reply", Notification.Kind.MENTION: "email_on_mention"}
 # Every preference an unsubscribe link can turn off, named as "We will no longer email you about …".
 PREFERENCE_LABELS = {
@@ -54,6 +57,15 @@ def unsubscribe(user: User, preference: str) -> None:
 
 def unsubscribe_url(user: User, preference: str) -> str:
     return settings.SITE_URL + reverse("papers:unsubscribe", args=[unsubscribe_token(user, preference)])
+
+
+def unsent_notifications(older_than: dt.timedelta = dt.timedelta(minutes=2)) -> list[int]:
+    """Reply and mention notifications whose email was never sent, oldest first: the task that was to send it
+    is lost when the broker loses its queue (a Redis restarted without persistence). Sending is idempotent, so
+    the sweep (`papers.tasks.send_unsent_emails`) may queue one whose task is merely late."""
+    kinds = list(PREFERENCES)
+    pending = Notification.objects.filter(kind__in=kinds, emailed_at=None, created_at__lte=timezone.now() - older_than)
+    return list(pending.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
 
 
 def send_notification(notification_id: int) -> bool:

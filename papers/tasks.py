@@ -63,6 +63,15 @@ def send_notification_email(notification_id: int) -> bool:
     return emails.send_notification(notification_id)
 
 
+@shared_task(name="papers.tasks.send_unsent_emails")
+def send_unsent_emails() -> int:
+    """Queue the reply and mention emails whose task was lost with the broker's queue; beat runs it each minute."""
+    pending = emails.unsent_notifications()
+    for notification_id in pending:
+        send_notification_email.delay(notification_id)
+    return len(pending)
+
+
 @shared_task(name="papers.tasks.send_digests")
 def send_digests(now: str | None = None) -> dict[str, int]:
     """Send the daily and weekly digests due now, or at `now` (ISO 8601); beat runs this hourly. Counts outcomes."""

@@ -287,7 +287,7 @@ def inject_all(site: Site, plan: dict, options: argparse.Namespace) -> int:
     for name, inject in FAULTS.items():
         start = time.monotonic()
         inject(site, options.outage)
-        windows[name] = (start, time.monotonic() + options.grace)
+        windows[name] = (start, time.monotonic() + min(options.grace, options.calm))  # windows never overlap
         time.sleep(options.calm)
     load.stopping.set()
     for thread in threads:
@@ -369,7 +369,9 @@ def main() -> None:
     parser.add_argument("--calm", type=float, default=8, help="seconds of load before and after each fault")
     parser.add_argument("--outage", type=float, default=30, help="seconds Redis stays stopped")
     parser.add_argument("--grace", type=float, default=5, help="seconds after a fault still counted in its window")
-    parser.add_argument("--settle", type=float, default=150, help="seconds to wait for queued emails at the end")
+    parser.add_argument(
+        "--settle", type=float, default=240, help="seconds to wait at most for the queued emails at the end"
+    )
     parser.add_argument("--threads", type=int, default=6, help="members loading the site at once")
     sys.exit(run(parser.parse_args()))
 

@@ -126,3 +126,23 @@ def test_an_email_that_fails_for_now_is_retried_and_sent_once(mailoutbox, monkey
     assert notification.emailed_at is not None
     assert attempt(send_notification_email, notification.pk) is False  # delivered again: nothing sent
     assert len(mailoutbox) == 1
+
+
+def test_an_email_whose_task_the_broker_lost_is_sent_by_the_sweep(mailoutbox):
+    """The outbox handed the task over, then the broker lost its queue (a Redis restarted empty): the sweep that
+    beat runs each minute finds the notification never emailed, and sends it once."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from papers.tasks import send_unsent_emails
+
+    paper = make_paper()
+    author = make_user("ada", email="ada@example.org")
+    make_comment(paper, make_user("bob"), parent=make_comment(paper, author))  # its task: never run here
+    notification = Notification.objects.get(recipient=author)
+    assert send_unsent_emails.apply().result == 0  # too fresh: its task may only be late
+    Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - dt.timedelta(minutes=3))
+    assert send_unsent_emails.apply().result == 1
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["ada@example.org"]
+    assert send_unsent_emails.apply().result == 0 and len(mailoutbox) == 1  # sent once
