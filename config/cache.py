@@ -6,7 +6,7 @@ answer, each call goes to this process's own memory instead: pages are rendered 
 and rate limits count per process, so they keep limiting (a little more loosely, once per web worker).
 
 After a failed call Redis is left alone for RETRY_SECONDS, so a dead server costs one failed connection
-per process every few seconds rather than one per call; it is logged at most once a minute.
+per process every few seconds rather than one per call; it is logged at most once a minute (config/breaker.py).
 
 django-redis's IGNORE_EXCEPTIONS was the other choice: it turns every failed call into a miss, which
 serves pages but also switches the rate limits off (a counter that is never stored never reaches its limit).
@@ -15,8 +15,6 @@ serves pages but also switches the rate limits off (a counter that is never stor
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,10 +23,11 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from config.breaker import Breaker
+
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
-LOG_EVERY_SECONDS = 60.0
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 # Django's cache API: each call goes to Redis, or to the fallback while Redis is away.
 FORWARDED = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many")
@@ -42,50 +41,41 @@ class RedisCacheWithFallback(RedisCache):
         super().__init__(server, params | {"OPTIONS": options})
         fallback_options = {"MAX_ENTRIES": params.get("FALLBACK_MAX_ENTRIES", 10_000)}
         self.fallback = LocMemCache(f"redis-fallback-{id(self)}", {**params, "OPTIONS": fallback_options})
-        self._away_until = 0.0
-        self._logged_at = -LOG_EVERY_SECONDS
-        self._lock = threading.Lock()
+        self.breaker = Breaker(
+            logger, "Redis cannot be reached (%s); using this process's memory until it answers.", RETRY_SECONDS
+        )
 
     @property
     def is_reachable(self) -> bool:
         """False while Redis is being left alone after a failed call."""
-        return time.monotonic() >= self._away_until
+        return self.breaker.is_reachable()
 
     def ping(self) -> bool:
         """Ask Redis now, whatever happened before (for the readiness check)."""
         try:
             return bool(self._cache.get_client(write=False).ping())
         except UNREACHABLE as error:
-            self._went_away(error)
+            self.breaker.failed(error)
             return False
 
     def clear(self) -> bool:
         self.fallback.clear()
-        return self._call("clear", lambda: super(RedisCacheWithFallback, self).clear(), lambda: True)
+        return self._call(lambda: super(RedisCacheWithFallback, self).clear(), lambda: True)
 
-    def _call(self, name: str, primary: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+    def _call(self, primary: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
         if self.is_reachable:
             try:
                 return primary()
             except UNREACHABLE as error:
-                self._went_away(error)
+                self.breaker.failed(error)
         return fallback()
-
-    def _went_away(self, error: Exception) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._away_until = now + RETRY_SECONDS
-            if now - self._logged_at < LOG_EVERY_SECONDS:
-                return
-            self._logged_at = now
-        logger.error("Redis cannot be reached (%s); using this process's memory until it answers.", error)
 
 
 def _forward(name: str) -> Callable[..., Any]:
     def method(self: RedisCacheWithFallback, *args: Any, **kwargs: Any) -> Any:
         primary = getattr(RedisCache, name)
         fallback = getattr(self.fallback, name)
-        return self._call(name, lambda: primary(self, *args, **kwargs), lambda: fallback(*args, **kwargs))
+        return self._call(lambda: primary(self, *args, **kwargs), lambda: fallback(*args, **kwargs))
 
     method.__name__ = name
     method.__doc__ = getattr(RedisCache, name).__doc__

@@ -8,16 +8,15 @@ hands it over when the broker answers again. A message may so reach Celery twice
 by the sweep at the same moment): tasks are idempotent, and the sweep only takes messages older than
 SWEEP_AFTER_SECONDS.
 
-After a refusal this process leaves the broker alone for RETRY_SECONDS, so that a dead broker costs one
-connection attempt every few seconds rather than one per request; it is logged at most once a minute.
+After a refusal this process leaves the broker alone for RETRY_SECONDS (config/breaker.py), so that a dead
+broker costs one connection attempt every few seconds rather than one per request; it is logged at most once
+a minute.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
 from collections.abc import Iterable
 from functools import partial
 
@@ -27,39 +26,25 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from config.breaker import Breaker
+
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
-LOG_EVERY_SECONDS = 60.0
 SWEEP_AFTER_SECONDS = 30
 SWEEP_BATCH = 500
 REFUSED = (BrokerError, RedisConnectionError, OSError)
 
 
-class _Broker:
-    """This process's view of the broker: away until a moment after it last refused a message."""
-
-    def __init__(self) -> None:
-        self.away_until = 0.0
-        self.logged_at = -LOG_EVERY_SECONDS
-        self.lock = threading.Lock()
-
-    def is_reachable(self) -> bool:
-        return time.monotonic() >= self.away_until
-
-    def refused(self, error: Exception) -> None:
-        now = time.monotonic()
-        with self.lock:
-            self.away_until = now + RETRY_SECONDS
-            if now - self.logged_at < LOG_EVERY_SECONDS:
-                return
-            self.logged_at = now
-        logger.error("The Celery broker refused a task (%s); it waits in the outbox until the broker answers.", error)
+def new_broker_breaker() -> Breaker:
+    """This process's view of the broker: left alone for RETRY_SECONDS after it refused a message."""
+    message = "The Celery broker refused a task (%s); it waits in the outbox until the broker answers."
+    return Breaker(logger, message, RETRY_SECONDS)
 
 
-broker = _Broker()
+broker = new_broker_breaker()
 
 
 def queue(task: str, *args: object) -> OutboxMessage:
@@ -78,7 +63,7 @@ def relay(messages: Iterable[OutboxMessage]) -> int:
         try:
             current_app.signature(message.task, args=message.args).apply_async(retry=False)
         except REFUSED as error:
-            broker.refused(error)
+            broker.failed(error)
             OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts + 1, last_error=str(error))
             break
         OutboxMessage.objects.filter(pk=message.pk).delete()

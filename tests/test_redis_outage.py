@@ -5,6 +5,7 @@ import logging
 import pytest
 from django.core.cache import caches
 
+from config import breaker
 from config import cache as fallback_cache
 from config.cache import RedisCacheWithFallback
 from papers.models import PaperVote
@@ -44,7 +45,7 @@ def test_every_call_falls_back_to_local_memory():
 def test_a_dead_redis_is_tried_again_after_a_while_and_logged_once_a_minute(caplog, monkeypatch):
     backend = make_backend()
     clock = [1000.0]
-    monkeypatch.setattr(fallback_cache.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(breaker.time, "monotonic", lambda: clock[0])
     tries = []
     real_get = fallback_cache.RedisCache.get
     monkeypatch.setattr(fallback_cache.RedisCache, "get", lambda *a, **k: tries.append(1) or real_get(*a, **k))
@@ -55,7 +56,7 @@ def test_a_dead_redis_is_tried_again_after_a_while_and_logged_once_a_minute(capl
         clock[0] += fallback_cache.RETRY_SECONDS
         backend.get("x")
         assert len(tries) == 2  # tried again, failed again
-        clock[0] += fallback_cache.LOG_EVERY_SECONDS
+        clock[0] += backend.breaker.log_every
         backend.get("x")
     assert len([r for r in caplog.records if "cannot be reached" in r.message]) == 2
 

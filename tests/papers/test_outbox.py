@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fresh_broker(monkeypatch):
-    monkeypatch.setattr(outbox, "broker", outbox._Broker())
+    monkeypatch.setattr(outbox, "broker", outbox.new_broker_breaker())
 
 
 @pytest.fixture
