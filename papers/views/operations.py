@@ -19,7 +19,8 @@ from django.views.decorators.http import require_safe
 from ..ingest.sync import LAST_SYNC_KEY
 from ..models import OutboxMessage
 
-RETRY_AFTER_SECONDS = 5
+# Seconds a client should wait before trying again while the database is away.
+RETRY_AFTER = {"Retry-After": "5"}
 
 
 @require_safe
@@ -30,10 +31,10 @@ def readyz(request: HttpRequest) -> HttpResponse:
     The cache and the broker are reported but do not fail the check: the site serves pages without them
     (config/cache.py, papers/outbox.py)."""
     report: dict[str, Any] = {"database": _database(), "cache": _cache(), "broker": _broker()}
-    report["outbox_waiting"] = _count_waiting() if report["database"] == "ok" else None
+    report["outbox_waiting"] = OutboxMessage.objects.count() if report["database"] == "ok" else None
     report["last_sync"] = _last_sync()
     status = 200 if report["database"] == "ok" else 503
-    return JsonResponse(report, status=status, headers=_retry_after() if status == 503 else {})
+    return JsonResponse(report, status=status, headers=RETRY_AFTER if status == 503 else {})
 
 
 def _database() -> str:
@@ -63,20 +64,12 @@ def _broker() -> str:
         return f"unreachable: {error}"
 
 
-def _count_waiting() -> int:
-    return OutboxMessage.objects.count()
-
-
 def _last_sync() -> dict[str, Any]:
     value = cache.get(LAST_SYNC_KEY)
     if not value:
         return {"at": None, "age_seconds": None}
     at = dt.datetime.fromisoformat(value)
     return {"at": value, "age_seconds": round((timezone.now() - at).total_seconds())}
-
-
-def _retry_after() -> dict[str, str]:
-    return {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -87,5 +80,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     context, whose processors would ask the database."""
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError) and not connection.is_usable():
-        return HttpResponse(render_to_string("503.html"), status=503, headers=_retry_after())
+        return HttpResponse(render_to_string("503.html"), status=503, headers=RETRY_AFTER)
     return HttpResponse(render_to_string("500.html"), status=500)

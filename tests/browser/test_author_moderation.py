@@ -4,14 +4,13 @@ one Hao Li into another lands on the survivor's page with both papers, and the m
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from papers.models import Authorship, ModerationAction
 from tests.browser.report import describe
 from tests.factories import make_user
-from tests.support.pages import signed_in_client
+from tests.support.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +25,7 @@ def signed_in_moderator(browsing, live_server, **options):
     moderator = make_user("mod")
     moderator.groups.add(Group.objects.get_or_create(name="moderators")[0])
     page = browsing.open(**options)
-    cookie = signed_in_client(moderator).cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    sign_in(page, moderator, live_server.url)
     return page
 
 

@@ -4,7 +4,6 @@ form shows its error, a merge lands on the merged topic; the moderator's topic p
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
 from playwright.sync_api import expect
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 from papers.models import ModerationAction, Topic, TopicAlias
 from tests.browser.report import describe
 from tests.factories import make_paper, make_user
-from tests.support.pages import signed_in_client
+from tests.support.pages import sign_in, signed_in_client
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +30,7 @@ def moderator_with_topics():
 def test_a_moderator_merges_topics_from_the_topic_page(browsing, live_server, javascript):
     moderator = moderator_with_topics()
     page = browsing.open(javascript=javascript)
-    cookie = signed_in_client(moderator).cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    sign_in(page, moderator, live_server.url)
     page.goto("/topics/group-relative-policy-optimization/")
     page.get_by_text("Correct this topic (moderators)").click()
     merge = page.locator("form", has=page.get_by_role("button", name="Merge"))
@@ -77,8 +75,7 @@ def test_the_moderators_topic_page_is_valid_html(nu_checker, tmp_path):
 def test_the_moderators_topic_page_passes_axe(browsing, axe, live_server):
     moderator = moderator_with_topics()
     page = browsing.open(bypass_csp=True)
-    cookie = signed_in_client(moderator).cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    sign_in(page, moderator, live_server.url)
     page.goto("/topics/grpo/")
     page.get_by_text("Correct this topic (moderators)").click()
     violations = axe.check_schemes(page, "moderator topic page")

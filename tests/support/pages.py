@@ -1,5 +1,7 @@
-"""Pages and fragments for the HTML checkers: a member's client, and a document to wrap a fragment in."""
+"""Pages and fragments for the HTML checkers and the browser: a member's client, a signed-in browser tab, and a
+document to wrap a fragment in."""
 
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
@@ -15,3 +17,9 @@ def signed_in_client(member: User) -> Client:
     client = Client()
     client.force_login(member)
     return client
+
+
+def sign_in(page, member: User, url: str) -> None:
+    """Sign a browser tab (Playwright page) in as `member` on the live server at `url`."""
+    cookie = signed_in_client(member).cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": url}])
