@@ -150,6 +150,8 @@ def test_a_member_without_a_password_confirms_by_emailed_code_before_setting_one
     assert sent.status_code == 302
     [message] = mailoutbox
     code = CODE.search(message.body).group(1)
+    entry = client.get(sent["Location"])
+    assert entry.status_code == 200 and f'action="{sent["Location"]}"' in entry.text  # the form posts to its page
     confirmed = client.post(sent["Location"], {"code": code})
     assert confirmed.status_code == 302
     set_page = client.get(confirmed["Location"])

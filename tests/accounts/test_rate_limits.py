@@ -113,6 +113,7 @@ def test_an_attacker_elsewhere_cannot_keep_the_owner_out(make_member, mailoutbox
     response = owner.post("/accounts/login/code/", {"email": "ada@example.com"})
     assert response.status_code == 302 and response["Location"] == "/accounts/login/code/confirm/"
     code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mailoutbox[-1].body, re.MULTILINE)[1]
+    assert 'action="/accounts/login/code/confirm/"' in owner.get("/accounts/login/code/confirm/").text
     response = owner.post("/accounts/login/code/confirm/", {"code": code})
     assert response.status_code == 302
     assert logged_in_user_id(owner) == str(ada.pk)
