@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from papers.converters import DateConverter, IsoWeekConverter, MonthConverter
 
-pytestmark = pytest.mark.usefixtures("archive")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("archive")]
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -83,8 +83,13 @@ def test_the_ends_of_the_calendar_are_not_found(client, url):
 
 
 def test_the_first_year_of_the_calendar_is_there(client):
-    """1991 (arXiv's first year) answers, with no papers and no link to the year before."""
-    assert answers(client, "/papers/month/1991-01/") in {200, 404}
+    """1991 (arXiv's first year) answers, with no papers and no link to the period before; the week that
+    began on Monday 1990-12-31 is outside."""
+    for path in ["/papers/month/1991-01/", "/papers/date/1991-01-01/"]:
+        response = client.get(path)
+        assert response.status_code == 200 and b"No papers" in response.content
+        assert b'rel="prev"' not in response.content
+    assert answers(client, "/papers/week/1991-W01/") == 404
 
 
 @SETTINGS
