@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import secrets
 from functools import cached_property
 from typing import Self
@@ -144,3 +145,86 @@ class User(AbstractUser):
         self.save()
         self.groups.clear()
         self.user_permissions.clear()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> Self:
+        return self.filter(revoked_at=None)
+
+
+class ApiToken(models.Model):
+    """A personal access token for the API (`Authorization: Bearer pc_…`).
+
+    The secret is shown once, when it is made; only its SHA-256 is stored (the secret is 32 random bytes,
+    so a fast hash is enough: nothing can be guessed from it). `prefix` is its first characters, shown in
+    /settings/ so that a member can tell tokens apart.
+    """
+
+    PREFIX = "pc_"
+    LAST_USED_RESOLUTION = 60  # seconds: `last_used_at` is written at most once a minute per token
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read: see what you can see in the browser"
+        WRITE = "write", "Read and write: also vote, comment, save, follow and mute"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
+        """A new token and its secret (which is stored nowhere: show it once)."""
+        secret = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, scope=scope, prefix=secret[: len(cls.PREFIX) + 6], digest=cls.hash(secret)
+        )
+        return token, secret
+
+    @classmethod
+    def authenticate(cls, secret: str) -> ApiToken | None:
+        """The live token of a present member that `secret` is, or None; notes when it was used."""
+        if not secret.startswith(cls.PREFIX) or len(secret) > 100:
+            return None
+        token = (
+            cls.objects.live()
+            .select_related("user")
+            .filter(digest=cls.hash(secret), user__is_active=True, user__deleted_at=None)
+            .first()
+        )
+        if token is not None:
+            token.mark_used()
+        return token
+
+    def mark_used(self) -> None:
+        now = timezone.now()
+        if self.last_used_at and (now - self.last_used_at).total_seconds() < self.LAST_USED_RESOLUTION:
+            return
+        ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])

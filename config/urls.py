@@ -2,12 +2,15 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from papers.api.main import api
+
 # The admin logs in through allauth's login, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/", api.urls),
     path("", include("papers.urls")),
 ]
 

@@ -7,6 +7,7 @@ from . import atom, converters
 from .caching import cache_anonymous_page
 from .sitemaps import SITEMAPS
 from .views import (
+    api_docs,
     authors,
     crawlers,
     discussion,
@@ -105,6 +106,7 @@ urlpatterns = [
     path("submit/", submit.submit, name="submit"),
     path("search/", listings.search, name="search"),
     path("about/ranking/", listings.about_ranking, name="about-ranking"),
+    path("api/docs/", api_docs.api_docs, name="api-docs"),
     path("healthz/", listings.healthz, name="healthz"),
     path("readyz/", operations.readyz, name="readyz"),
     path("robots.txt", crawlers.robots_txt, name="robots"),

@@ -1,0 +1,11 @@
+"""The community API at /api/v1/: each module is a router for one part of what a member does."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()
+
+from . import papers  # noqa: E402 - each module adds its routes to `router`
+
+router.add_router("", papers.router)

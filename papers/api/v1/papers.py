@@ -1,0 +1,94 @@
+"""Papers: the listings (a day, week, month, trending, a topic, an organisation, a search) and one paper."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import http_date
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from ..auth import viewer
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Page, page
+from ..problems import Problem, responses
+from .schemas import PaperDetailOut, PaperOut, paper_queryset, papers_out
+
+router = Router(tags=["Papers"])
+
+ORDERINGS = {
+    "top": ["-points", "-published_at", "-pk"],
+    "new": ["-published_at", "-pk"],
+    "trending": ["-hotness", "-pk"],
+    "discussed": ["-discussion", "-points", "-pk"],
+}
+
+
+class PaperFilters(Schema):
+    date: dt.date | None = Field(None, description="Papers listed on this Daily Papers day (YYYY-MM-DD).")
+    week: str | None = Field(None, pattern=r"^\d{4}-W\d{2}$", description="…in this ISO week (2026-W33).")
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="…in this month (2026-08).")
+    topic: str | None = Field(None, max_length=120, description="…on this topic (its slug).")
+    organization: str | None = Field(None, max_length=100, description="…from this organisation (its handle).")
+    sort: Literal["top", "new", "trending", "discussed"] = Field(
+        "top", description="top: points; new: arXiv date; trending: hotness; discussed: comments here and there."
+    )
+    cursor: str | None = Field(None, max_length=500, description="The `next` of the previous page.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+def period(filters: PaperFilters) -> tuple[dt.date, dt.date] | None:
+    """The first and last day `date`, `week` or `month` name (at most one of them), or None."""
+    given = [name for name in ("date", "week", "month") if getattr(filters, name)]
+    if len(given) > 1:
+        raise Problem(400, f"Give one of date, week and month, not {' and '.join(given)}.")
+    try:
+        if filters.date:
+            return filters.date, filters.date
+        if filters.week:
+            year, week = filters.week.split("-W")
+            monday = dt.date.fromisocalendar(int(year), int(week), 1)
+            return monday, monday + dt.timedelta(days=6)
+        if filters.month:
+            year, month = map(int, filters.month.split("-"))
+            first = dt.date(year, month, 1)
+            following = dt.date(year + month // 12, month % 12 + 1, 1)
+            return first, following - dt.timedelta(days=1)
+    except (ValueError, OverflowError):
+        raise Problem(400, f"{filters.week or filters.month} is not a week or month of the calendar.") from None
+    return None
+
+
+@router.get("/papers", response={200: Page[PaperOut], **responses(400, 422)}, auth=viewer, summary="List papers")
+def list_papers(request: HttpRequest, filters: Query[PaperFilters]):
+    """Papers, a page at a time: every paper, or those of a day, week, month, topic or organisation."""
+    papers = paper_queryset()
+    if span := period(filters):
+        papers = papers.listed_between(*span)
+    elif filters.sort == "trending":
+        papers = papers.exclude(last_listed_on=None)
+    if filters.topic:
+        papers = papers.filter(topics__slug=filters.topic)
+    if filters.organization:
+        papers = papers.filter(organization__handle=filters.organization)
+    if filters.sort == "discussed":
+        papers = papers.annotate(discussion=F("hf_comments") + F("comment_count"))
+    rows, next_url = page(request, papers, ORDERINGS[filters.sort], filters.cursor, filters.limit)
+    return {"items": papers_out(request, rows), "next": next_url}
+
+
+@router.get("/papers/{arxiv_id}", response={200: PaperDetailOut, **responses(404)}, auth=viewer, summary="Get a paper")
+def get_paper(request: HttpRequest, arxiv_id: str, response: HttpResponse):
+    """One paper: both sets of counts, its authors, topics, abstract and related papers, and your own state."""
+    paper = get_object_or_404(paper_queryset().defer(None).select_related("organization"), arxiv_id=arxiv_id)
+    out = papers_out(request, [paper])[0]
+    out |= {
+        "abstract": paper.abstract,
+        "keywords": list(paper.keywords),
+        "related": [related.arxiv_id for related in paper.related()],
+    }
+    response["Last-Modified"] = http_date(paper.updated_at.timestamp())
+    return out
