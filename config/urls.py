@@ -1,8 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from papers.api.main import api
+from papers.api import main as api
 
 # The admin logs in through allauth's login, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -10,7 +10,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/", api.urls),
+    path("api/", api.urls()),
+    # Any other address under /api/ (the docs page, /api/docs/, is the site's own): a 404 problem document.
+    re_path(r"^api/(?!docs/?$)(?P<path>.*)$", api.unknown_path),
     path("", include("papers.urls")),
 ]
 

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 VERSION_KEY = "pages:version"
-KEPT_HEADERS = ("Content-Type", "Vary", "Content-Disposition", "Content-Language")
+KEPT_HEADERS = ("Content-Type", "Vary", "Content-Disposition", "Content-Language", "Last-Modified")
 
 
 def pages_version() -> int:
@@ -37,6 +37,7 @@ def is_cacheable_request(request: HttpRequest) -> bool:
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "Authorization" not in request.headers  # an API token: the answer is the member's
         and "messages" not in request.COOKIES
     )
 

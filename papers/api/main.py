@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+
+from papers.caching import cache_anonymous_page
 
 from . import conditional, hf, problems
 from .v1 import router as v1_router
@@ -22,6 +26,50 @@ class PaperCommonsAPI(NinjaAPI):
     ) -> HttpResponse:
         response = super().create_response(request, data, status=status, temporal_response=temporal_response)
         return conditional.finish(request, response)
+
+    def get_openapi_schema(self, *args, **kwargs):
+        """The schema, with what every operation shares written once here: problems are
+        `application/problem+json`, and any operation that reads parameters or a body may answer 422."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        problem = {"schema": {"$ref": "#/components/schemas/ProblemSchema"}}
+        for item in schema["paths"].values():
+            for operation in item.values():
+                answers = operation["responses"]
+                if operation.get("parameters") or operation.get("requestBody"):
+                    answers.setdefault(422, {"description": "Unprocessable Content"})
+                for status, answer in answers.items():
+                    if int(status) >= 400:
+                        answer["content"] = {problems.MEDIA_TYPE: problem}
+        schema.setdefault("components", {}).setdefault("schemas", {})["ProblemSchema"] = (
+            problems.ProblemSchema.model_json_schema()
+        )
+        return schema
+
+
+def cached_for_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`view` served from the page cache to anonymous reads, as the site's pages are (versioned by imports,
+    bounded by PAGE_CACHE_SECONDS), and given its ETag, CORS headers and 304 on a hit too."""
+    cached = cache_anonymous_page(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return conditional.finish(request, cached(request, *args, **kwargs))
+
+    return wrapped
+
+
+def urls() -> tuple[list, str, str]:
+    """The API's URL patterns for config/urls.py, each GET cached for anonymous clients."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = cached_for_anonymous(pattern.callback)
+    return patterns, app_name, namespace
+
+
+def unknown_path(request: HttpRequest, path: str) -> HttpResponse:
+    """An address under /api/ that names no operation: a problem document, not the site's HTML 404 page."""
+    detail = f"No operation at {request.path}: the operations are listed at /api/docs/ and /api/openapi.json."
+    return problems.response(request, problems.Problem(404, detail))
 
 
 api = PaperCommonsAPI(

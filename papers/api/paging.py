@@ -45,7 +45,7 @@ def _decode(cursor: str, count: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != count:
+    if not isinstance(values, list) or len(values) != count or not isinstance(values[-1], int):
         raise Problem(400, "The cursor is not one this API made: use the `next` link of the previous page.")
     decoded = []
     for value in values:

@@ -27,10 +27,16 @@ ORDERINGS = {
 }
 
 
+# Periods as the site's addresses write them; a string that matches but names no day is a 400 problem.
+DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+WEEK = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
 class PaperFilters(Schema):
-    date: dt.date | None = Field(None, description="Papers listed on this Daily Papers day (YYYY-MM-DD).")
-    week: str | None = Field(None, pattern=r"^\d{4}-W\d{2}$", description="…in this ISO week (2026-W33).")
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="…in this month (2026-08).")
+    date: str | None = Field(None, pattern=DATE, description="Papers listed on this Daily Papers day (2026-08-18).")
+    week: str | None = Field(None, pattern=WEEK, description="…in this ISO week (2026-W33).")
+    month: str | None = Field(None, pattern=MONTH, description="…in this month (2026-08).")
     topic: str | None = Field(None, max_length=120, description="…on this topic (its slug).")
     organization: str | None = Field(None, max_length=100, description="…from this organisation (its handle).")
     sort: Literal["top", "new", "trending", "discussed"] = Field(
@@ -47,7 +53,8 @@ def period(filters: PaperFilters) -> tuple[dt.date, dt.date] | None:
         raise Problem(400, f"Give one of date, week and month, not {' and '.join(given)}.")
     try:
         if filters.date:
-            return filters.date, filters.date
+            day = dt.date.fromisoformat(filters.date)
+            return day, day
         if filters.week:
             year, week = filters.week.split("-W")
             monday = dt.date.fromisocalendar(int(year), int(week), 1)
@@ -58,7 +65,8 @@ def period(filters: PaperFilters) -> tuple[dt.date, dt.date] | None:
             following = dt.date(year + month // 12, month % 12 + 1, 1)
             return first, following - dt.timedelta(days=1)
     except (ValueError, OverflowError):
-        raise Problem(400, f"{filters.week or filters.month} is not a week or month of the calendar.") from None
+        value = filters.date or filters.week or filters.month
+        raise Problem(400, f"{value} is not a day, week or month of the calendar.") from None
     return None
 
 

@@ -1,0 +1,48 @@
+"""Every operation of the API against its own OpenAPI schema, with inputs schemathesis makes up.
+
+For each operation of /api/openapi.json, schemathesis generates requests (valid ones from the schema and
+its examples, and invalid ones) and checks each answer: never a 5xx, a documented status, the documented
+content type and headers, and a body that matches the documented schema. It runs anonymously and with a
+member's read-and-write token, on the recorded days, on SQLite and (in CI's second run) PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from accounts.models import ApiToken
+
+EXAMPLES = 25  # per operation and persona: enough to reach each branch of validation, bounded for CI's time
+CHECKS = hypothesis_settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def recorded_days(archive, db, settings):
+    """The recorded days, with write limits high enough that generated writes are checked for what they do, not
+    only refused (the 429s are tested apart)."""
+    settings.WRITE_RATE_LIMITS = dict.fromkeys(settings.WRITE_RATE_LIMITS, "100000/60")
+
+
+@schema.parametrize()
+@CHECKS
+def test_anonymous(case):
+    case.call_and_validate()
+
+
+@schema.parametrize()
+@CHECKS
+def test_with_a_token(case, member):
+    _, secret = ApiToken.issue(member, "schemathesis", ApiToken.Scope.WRITE)
+    case.call_and_validate(headers={"Authorization": f"Bearer {secret}"})
