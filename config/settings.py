@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "papers.tasks.send_unsent_emails",
         "schedule": 60.0,
     },
+    # New-paper notices of the last day whose task the broker lost: one notice per member and paper, so idempotent.
+    "notify-recent-papers": {
+        "task": "papers.tasks.notify_recent_papers",
+        "schedule": crontab(minute=45),
+    },
     "sync-hf-daily-papers": {
         "task": "papers.tasks.sync_daily_papers",
         "schedule": HF_SYNC_INTERVAL_MINUTES * 60.0,

@@ -1,7 +1,8 @@
 """New-paper notices: a member hears when an author they follow has a new paper listed.
 
 Written after an import or sync commits, for the papers that run created (papers.ingest queues
-`papers.tasks.notify_new_papers`). One `Notification(kind=NEW_PAPER)` per member and paper, enforced
+`papers.tasks.notify_new_papers`), and again by an hourly sweep over the last day's papers in case that task was
+lost with the broker's queue. One `Notification(kind=NEW_PAPER)` per member and paper, enforced
 by the database, so running twice writes nothing new. No email: the notice shows on /notifications/
 and in the header's count.
 
@@ -12,14 +13,20 @@ organisation mutes do not silence a followed author: the author is more specific
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from django.utils import timezone
+
 from accounts.models import User
 
-from .models import Authorship, FeedSignal, Follow, Notification
+from .models import Authorship, FeedSignal, Follow, Notification, Paper
 
 CHUNK = 1000  # papers per round of queries
+# The hourly sweep offers again the notices of the papers that came in this long ago: the task an import queued
+# can be lost with the broker's queue (a Redis restarted empty after the outbox relayed it).
+SWEEP_WINDOW = dt.timedelta(hours=26)
 
 
 def notify_new_papers(paper_ids: Iterable[int]) -> int:
@@ -31,6 +38,12 @@ def notify_new_papers(paper_ids: Iterable[int]) -> int:
         Notification.objects.bulk_create(notices, ignore_conflicts=True)
         offered += len(notices)
     return offered
+
+
+def notify_recent_papers(now: dt.datetime | None = None) -> int:
+    """Offer again the notices of every paper that came in within SWEEP_WINDOW (those already written stay)."""
+    since = (now or timezone.now()) - SWEEP_WINDOW
+    return notify_new_papers(Paper.objects.filter(created_at__gte=since).values_list("pk", flat=True))
 
 
 def _notices(paper_ids: list[int]) -> list[Notification]:

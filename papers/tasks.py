@@ -85,6 +85,12 @@ def notify_new_papers(paper_ids: list[int]) -> int:
     return notices.notify_new_papers(paper_ids)
 
 
+@shared_task(name="papers.tasks.notify_recent_papers")
+def notify_recent_papers() -> int:
+    """Offer again the last day's new-paper notices, whose task the broker may have lost; beat runs it hourly."""
+    return notices.notify_recent_papers()
+
+
 @shared_task(name="papers.tasks.refresh_similarities")
 def refresh_similarities(paper_id: int | None = None) -> int:
     """Store the nearest papers of one seed paper, or of every seed (after a sync, and hourly); count the changes."""

@@ -1,6 +1,7 @@
 """Following an author means hearing of each new paper by them: once, after the import commits, not on re-imports."""
 
 import copy
+import datetime as dt
 import json
 
 import pytest
@@ -168,3 +169,20 @@ def test_the_notifications_page_stays_bounded_with_many_notices(member_client, m
     with django_assert_max_num_queries(12):
         response = member_client.get("/notifications/")
     assert response.text.count("A new paper by <strong>Ada Lovelace</strong>") == 25
+
+
+def test_the_hourly_sweep_writes_the_notices_a_lost_task_would_have(member, hf_fixture):
+    """The import's task was lost with the broker's queue: the sweep offers the last day's notices again, once."""
+    from papers.notices import SWEEP_WINDOW, notify_recent_papers
+
+    call_command("import_daily_papers", str(hf_fixture(DAY)), verbosity=0)  # on-commit tasks never run here
+    paper = Paper.objects.order_by("pk").first()
+    follow(member, paper.authors.first())
+    assert not new_paper_notices()
+    notify_recent_papers()
+    assert new_paper_notices() == {(member.username, paper.arxiv_id)}
+    notify_recent_papers()
+    assert len(new_paper_notices()) == 1
+    Notification.objects.all().delete()
+    notify_recent_papers(now=paper.created_at + SWEEP_WINDOW + dt.timedelta(minutes=1))
+    assert not new_paper_notices()  # older papers are not news any more
