@@ -9,13 +9,14 @@ comment's author) from several threads while one fault is injected at a time:
     celery killed       SIGKILL to the Celery worker (mid-task), started again after 2 s
     redis flushed       FLUSHALL
     redis stopped       the Redis server stopped for --outage seconds, then started again (empty)
-    database cut        every connection of the site's database terminated
+    database down       the site's database refuses connections for --outage seconds (open ones terminated)
 
 Per fault it prints requests, 5xx answers and failed connections (in and outside the fault's window),
 acknowledged replies missing from the database at the end (lost writes), and the reply emails sent once
 everything has recovered. It exits 1 when a target is missed: no acknowledged write lost; no 5xx while Redis
 is stopped or flushed; no 5xx but 503 (with Retry-After) for any fault; no error outside a fault's window;
-every queued email sent once everything has recovered.
+every queued email sent once everything has recovered, none later than 5 minutes after its reply (a killed
+worker's tasks included); the first answer within 5 s of the database's return.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ PYTHON = sys.executable
 DATABASE = "paper_commons_chaos"
 SERVER_URL = os.environ.get("CHAOS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 MEMBERS = 8
+DATABASE_RECOVERY_TARGET = 5  # seconds from the database's return to the site's first answer
+EMAIL_WAIT_TARGET = 300  # seconds from a reply to its email, a killed worker's tasks included
 
 SETUP = """
 import json
@@ -76,6 +79,9 @@ print(json.dumps({
     "notifications": replies.count(),
     "emailed": replies.exclude(emailed_at=None).count(),
     "outbox": OutboxMessage.objects.count(),
+    "longest_email_wait": max(
+        [(n.emailed_at - n.created_at).total_seconds() for n in replies.exclude(emailed_at=None)], default=0
+    ),
 }))
 """
 
@@ -164,6 +170,7 @@ class Site:
             "PAGE_CACHE_SECONDS": "5",
         }
         self.processes: dict[str, subprocess.Popen] = {}
+        self.database_back = 0.0  # when the database took connections again after its outage
 
     @property
     def base(self) -> str:
@@ -247,12 +254,17 @@ def stop_redis(site: Site, outage: float) -> None:
     site.start_redis()
 
 
-def cut_database(site: Site, outage: float) -> None:
+def stop_database(site: Site, outage: float) -> None:
+    """The site's database refuses every connection for `outage` seconds (its open ones are terminated)."""
+    psql(SERVER_URL, f'ALTER DATABASE "{DATABASE}" ALLOW_CONNECTIONS false')
     psql(
         SERVER_URL,
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{DATABASE}' "
         "AND pid <> pg_backend_pid()",
     )
+    time.sleep(outage)
+    psql(SERVER_URL, f'ALTER DATABASE "{DATABASE}" ALLOW_CONNECTIONS true')
+    site.database_back = time.monotonic()
 
 
 FAULTS = {
@@ -260,7 +272,7 @@ FAULTS = {
     "celery killed": kill_celery,
     "redis flushed": flush_redis,
     "redis stopped": stop_redis,
-    "database cut": cut_database,
+    "database down": stop_database,
 }
 
 
@@ -293,7 +305,7 @@ def inject_all(site: Site, plan: dict, options: argparse.Namespace) -> int:
     for thread in threads:
         thread.join(timeout=15)
     final = settle(site, options)
-    return report(load.records, windows, final)
+    return report(load.records, windows, final, site.database_back)
 
 
 def settle(site: Site, options: argparse.Namespace) -> dict:
@@ -306,7 +318,7 @@ def settle(site: Site, options: argparse.Namespace) -> dict:
         time.sleep(5)
 
 
-def report(records: list[Record], windows: dict[str, tuple[float, float]], final: dict) -> int:
+def report(records: list[Record], windows: dict[str, tuple[float, float]], final: dict, database_back: float) -> int:
     stored = set(final["bodies"])
     print(f"{'fault':<18} {'requests':>8} {'503':>5} {'other 5xx':>9} {'no answer':>9}")
     failed = False
@@ -325,7 +337,12 @@ def report(records: list[Record], windows: dict[str, tuple[float, float]], final
     print(f"all: {len(records)} requests, {len(outside)} errors outside the fault windows")
     print(f"acknowledged replies: {len(acknowledged)}, lost: {len(lost)}")
     print(f"reply emails: {final['emailed']} sent of {final['notifications']}, {final['outbox']} still in the outbox")
+    answered = [r.at for r in records if r.at >= database_back and 0 < r.status < 500]
+    recovery = (min(answered) - database_back) if database_back and answered else float("inf")
+    print(f"database back: first answer {recovery:.1f} s after it took connections again (target 5 s)")
+    print(f"longest wait for a reply email: {final['longest_email_wait']:.0f} s (target {EMAIL_WAIT_TARGET} s)")
     failed = failed or bool(lost) or bool(outside) or final["emailed"] != final["notifications"]
+    failed = failed or recovery > DATABASE_RECOVERY_TARGET or final["longest_email_wait"] > EMAIL_WAIT_TARGET
     print("chaos: targets " + ("MISSED" if failed else "met"))
     return 1 if failed else 0
 
@@ -367,7 +384,7 @@ def wait_for(ready, what: str, timeout: float = 60) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calm", type=float, default=8, help="seconds of load before and after each fault")
-    parser.add_argument("--outage", type=float, default=30, help="seconds Redis stays stopped")
+    parser.add_argument("--outage", type=float, default=30, help="seconds Redis and the database stay down")
     parser.add_argument("--grace", type=float, default=5, help="seconds after a fault still counted in its window")
     parser.add_argument(
         "--settle", type=float, default=240, help="seconds to wait at most for the queued emails at the end"
