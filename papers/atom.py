@@ -1,13 +1,19 @@
-"""Atom feeds: the daily listing, the papers of each topic, author and organisation, and each member's private feed."""
+"""Atom feeds: the daily listing; each day, ISO week and month; trending; any search; the papers of each topic, author
+and organisation; and each member's private feed.
+
+A feed of a listing page lists that page's papers in its default order, from the same queryset (papers.periods,
+Paper.objects.trending, Paper.objects.search): a feed never ranks papers its own way."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -17,7 +23,9 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import User
 
 from .feed import top_items
-from .models import Author, Authorship, Listing, Organization, Paper, Topic, TopicAlias
+from .models import Author, Authorship, Listing, Organization, Paper, Topic, TopicAlias, normalize_whitespace
+from .models.values import SEARCH_MAX_LENGTH
+from .periods import ListingPeriod
 
 FEED_ITEMS = 50
 DAILY_FEED_DAYS = 3
@@ -96,6 +104,90 @@ class DailyFeed(PaperFeed):
     def papers(self, obj) -> QuerySet[Paper]:
         days = list(Listing.objects.values_list("date", flat=True).distinct().order_by("-date")[:DAILY_FEED_DAYS])
         return Paper.objects.filter(last_listed_on__in=days).order_by("-last_listed_on", "-points", "-pk")
+
+
+class PeriodFeed(PaperFeed):
+    """The papers of one day, ISO week or month (`name`), best first as on its page; 404 where its page is."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_object(self, request, first: dt.date) -> ListingPeriod:
+        period = ListingPeriod(self.name, first)
+        period.refuse_future()
+        return period
+
+    def title(self, period: ListingPeriod) -> str:
+        return f"{settings.SITE_NAME}: {period.long_title}"
+
+    def subtitle(self, period: ListingPeriod) -> str:
+        return f"The papers of {period.title}, best first."
+
+    def link(self, period: ListingPeriod) -> str:
+        return reverse(f"papers:{period.name}", args=[period.first])
+
+    def papers(self, period: ListingPeriod) -> QuerySet[Paper]:
+        return period.papers()
+
+
+class TrendingFeed(PaperFeed):
+    title = f"{settings.SITE_NAME}: Trending papers"
+    subtitle = "Papers by upvotes with time decay: ten times the upvotes buys two days of age."
+
+    def link(self) -> str:
+        return reverse("papers:trending")
+
+    def papers(self, obj) -> QuerySet[Paper]:
+        return Paper.objects.trending()
+
+
+# What XML 1.0 cannot carry (control characters, U+FFFE, U+FFFF): Django refuses to write some of them, and a
+# feed reader any of them, so a query in a feed's title leaves them out.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def search_query(request: HttpRequest) -> str:
+    """The words of ?q=, as Paper.objects.search reads them; "" for none."""
+    return normalize_whitespace(NOT_XML.sub(" ", request.GET.get("q", "")))[:SEARCH_MAX_LENGTH]
+
+
+def search_feed_url(query: str) -> str:
+    return f"{reverse('papers:search-feed')}?{urlencode({'q': query})}"
+
+
+class SearchFeed(PaperFeed):
+    """The papers that match ?q=, best first as on /search/: a feed of a search to follow.
+
+    Like the search pages, kept out of search engines: each query is an address of its own.
+    """
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not search_query(request):
+            return HttpResponseBadRequest(
+                "Say what to search for: /search/feed/?q=words", content_type="text/plain; charset=utf-8"
+            )
+        response = super().__call__(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get_object(self, request) -> str:
+        return search_query(request)
+
+    def title(self, query: str) -> str:
+        return f"{settings.SITE_NAME}: search for “{query}”"
+
+    def subtitle(self, query: str) -> str:
+        return f"The papers that match “{query}”, best first."
+
+    def link(self, query: str) -> str:
+        return f"{reverse('papers:search')}?{urlencode({'q': query})}"
+
+    def feed_url(self, query: str) -> str:
+        """The feed's own address with its query (Django's default, the request's path, has none)."""
+        return search_feed_url(query)
+
+    def papers(self, query: str) -> QuerySet[Paper]:
+        return Paper.objects.search(query)
 
 
 class PapersOfFeed(PaperFeed):

@@ -55,6 +55,11 @@ urlpatterns = [
     path("papers/month/<month:first>/", listings.month_listing, name="month"),
     path("papers/trending/", listings.trending, name="trending"),
     path("papers/feed/", cache_anonymous_page(atom.DailyFeed()), name="daily-feed"),
+    # The feeds of the listings above: the same papers in the same order as their pages show by default.
+    path("papers/date/<date:first>/feed/", cache_anonymous_page(atom.PeriodFeed("day")), name="day-feed"),
+    path("papers/week/<week:first>/feed/", cache_anonymous_page(atom.PeriodFeed("week")), name="week-feed"),
+    path("papers/month/<month:first>/feed/", cache_anonymous_page(atom.PeriodFeed("month")), name="month-feed"),
+    path("papers/trending/feed/", cache_anonymous_page(atom.TrendingFeed()), name="trending-feed"),
     path("papers/<arxiv:arxiv_id>/", listings.paper_detail, name="detail"),
     path(
         "papers/<arxiv_version:arxiv_id>/",
@@ -105,6 +110,7 @@ urlpatterns = [
     path("welcome/", following.welcome, name="welcome"),
     path("submit/", submit.submit, name="submit"),
     path("search/", listings.search, name="search"),
+    path("search/feed/", cache_anonymous_page(atom.SearchFeed()), name="search-feed"),
     path("about/ranking/", listings.about_ranking, name="about-ranking"),
     path("api/docs/", require_safe(cache_anonymous_page(api_docs.api_docs)), name="api-docs"),
     path("healthz/", listings.healthz, name="healthz"),

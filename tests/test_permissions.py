@@ -39,7 +39,8 @@ READ_ONLY = {
     "author-feed", "organization", "organization-feed", "topic", "topic-feed", "search", "about-ranking",
     "healthz", "readyz", "profile", "notifications", "moderation-log", "moderation-queue", "moderation-comment",
     "moderation-member", "private-feed", "saved", "saved-bibtex", "feed", "all-papers", "detail-version",
-    "robots", "favicon", "sitemap", "sitemap-section",
+    "robots", "favicon", "sitemap", "sitemap-section", "day-feed", "week-feed", "month-feed", "trending-feed",
+    "search-feed",
 }  # fmt: skip
 
 

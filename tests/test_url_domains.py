@@ -1,4 +1,5 @@
-"""Every value a URL converter or a query parameter of a public page can take answers 2xx, 3xx or 4xx, never a 5xx.
+"""Every value a URL converter or a query parameter of a public page can take answers 2xx, 3xx or 4xx, never a 5xx;
+the Atom feed of a day, week or month answers where its page does (200) and is not found where its page is not.
 
 Hypothesis draws the values: anything the converters' patterns match (years 0000 to 9999, week 53 of any year,
 month 00), and query strings of arbitrary bytes (NUL, invalid UTF-8 such as an encoded lone surrogate, huge
@@ -27,6 +28,7 @@ PAGES = {
     "/papers/trending/": ["page"],
     "/papers/2608.15265/": ["comments", "page", "reply"],
     "/search/": ["q", "page"],
+    "/search/feed/": ["q"],
     "/feed/": ["after", "page"],
     "/accounts/login/": ["next"],
 }
@@ -52,18 +54,23 @@ def visitor_and_member(client, member):
 def test_any_date_in_a_day_address(client, value):
     status = answers(client, f"/papers/date/{value}/")
     assert status in {200, 301, 302, 404}
+    assert answers(client, f"/papers/date/{value}/feed/") == (status if status == 404 else 200)
 
 
 @SETTINGS
 @given(value=st.from_regex(IsoWeekConverter.regex, fullmatch=True))
 def test_any_week_in_a_week_address(client, value):
-    assert answers(client, f"/papers/week/{value}/") in {200, 301, 302, 404}
+    status = answers(client, f"/papers/week/{value}/")
+    assert status in {200, 301, 302, 404}
+    assert answers(client, f"/papers/week/{value}/feed/") == (status if status == 404 else 200)
 
 
 @SETTINGS
 @given(value=st.from_regex(MonthConverter.regex, fullmatch=True))
 def test_any_month_in_a_month_address(client, value):
-    assert answers(client, f"/papers/month/{value}/") in {200, 301, 302, 404}
+    status = answers(client, f"/papers/month/{value}/")
+    assert status in {200, 301, 302, 404}
+    assert answers(client, f"/papers/month/{value}/feed/") == (status if status == 404 else 200)
 
 
 @pytest.mark.parametrize(
@@ -80,6 +87,7 @@ def test_any_month_in_a_month_address(client, value):
 )
 def test_the_ends_of_the_calendar_are_not_found(client, url):
     assert answers(client, url) == 404
+    assert answers(client, f"{url}feed/") == 404
 
 
 def test_the_first_year_of_the_calendar_is_there(client):

@@ -6,13 +6,12 @@ changes (the rows of a listing, the results of a search), everything else the pa
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,13 +19,14 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
-from .. import ingest
 from ..arxiv import parse_arxiv_reference
+from ..atom import search_feed_url
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page
 from ..feed import follows_something
 from ..models import Author, Listing, Organization, Paper, Topic, TopicAlias
 from ..paging import paginate
+from ..periods import ListingPeriod
 from ..rows import mark_upvoted, with_rows
 from .discussion import thread_context
 from .feed import render_feed
@@ -46,7 +46,7 @@ class ListingKind:
     """What paper_list.html says about a listing, whatever its kind: a new kind of listing is one function that
     returns one of these, never a new branch in the template."""
 
-    title: str  # its name: the page's description and og:title, the Atom link's title, the <title> by default
+    title: str  # its name: the page's description and og:title, the Atom link's title and the <title> by default
     url: str  # its canonical path (a later page adds ?page=N)
     heading: str  # the h1
     page_title: str = ""  # the <title>, when it says more than `title`
@@ -59,6 +59,7 @@ class ListingKind:
     previous: Link | None = None  # `text` names it for screen readers
     next: Link | None = None
     feed_url: str = ""  # its Atom feed
+    feed_title: str = ""  # the Atom link's title, when it says more than `title`
     target: Model | None = None  # what its follow buttons follow
     aliases: tuple[str, ...] = ()  # its other names ("Also known as")
     panel: str = ""  # a template shown under the heading (a moderator's controls)
@@ -67,45 +68,50 @@ class ListingKind:
 
 @dataclass(frozen=True)
 class Period:
-    """A length of listing period: how its tab and the line above its title say it, how the pager names a
-    neighbouring period for screen readers (a date format), and where its empty listing says nothing was."""
+    """A length of listing period: how its tab says it, how the pager names a neighbouring period for screen
+    readers (a date format), and where its empty listing says nothing was. (The line above its title is
+    papers.periods.ListingPeriod.eyebrow, which its feed's title says too.)"""
 
     tab: str
-    eyebrow: str
     neighbour_format: str
     nothing_listed: str
 
 
 PERIODS = {
-    "day": Period("Daily", "Daily Papers", "F j, Y", "on this day"),
-    "week": Period("Weekly", "Papers of the week", r"\w\e\e\k \o\f F j, Y", "in this week"),
-    "month": Period("Monthly", "Papers of the month", "F Y", "in this month"),
+    "day": Period("Daily", "F j, Y", "on this day"),
+    "week": Period("Weekly", r"\w\e\e\k \o\f F j, Y", "in this week"),
+    "month": Period("Monthly", "F Y", "in this month"),
 }
 
 
 def period_kind(
-    name: str, first: dt.date, title: str, before: dt.date | None, after: dt.date | None, page_title: str = ""
+    period: ListingPeriod, before: dt.date | None, after: dt.date | None, page_title: str = "", feed_url: str = ""
 ) -> ListingKind:
-    """The listing of the day, week or month (`name`) that begins on `first`, between the periods that begin on
-    `before` and `after` (None: no papers listed before or after it)."""
-    period = PERIODS[name]
+    """The listing of `period`, between the periods that begin on `before` and `after` (None: no papers listed
+    before or after it), with its own Atom feed unless `feed_url` names another."""
+    look = PERIODS[period.name]
 
     def neighbour(day: dt.date | None) -> Link | None:
-        return Link(reverse(f"papers:{name}", args=[day]), date_format(day, period.neighbour_format)) if day else None
+        if day is None:
+            return None
+        return Link(reverse(f"papers:{period.name}", args=[day]), date_format(day, look.neighbour_format))
 
     return ListingKind(
-        title=title,
-        url=reverse(f"papers:{name}", args=[first]),
-        heading=title,
+        title=period.title,
+        url=reverse(f"papers:{period.name}", args=[period.first]),
+        heading=period.title,
         page_title=page_title,
         eyebrow=period.eyebrow,
         tabs=tuple(
-            Link(reverse(f"papers:{key}", args=[first]), other.tab, key == name) for key, other in PERIODS.items()
+            Link(reverse(f"papers:{key}", args=[period.first]), other.tab, key == period.name)
+            for key, other in PERIODS.items()
         ),
-        period=name,
+        period=period.name,
         previous=neighbour(before),
         next=neighbour(after),
-        empty=f"No papers were listed {period.nothing_listed}.",
+        feed_url=feed_url or reverse(f"papers:{period.name}-feed", args=[period.first]),
+        feed_title=period.long_title,
+        empty=f"No papers were listed {look.nothing_listed}.",
     )
 
 
@@ -156,69 +162,46 @@ def render_latest_day(request: HtmxHttpRequest) -> HttpResponse:
     latest = Listing.objects.latest_day()
     if latest is None:
         return TemplateResponse(request, "papers/empty_site.html")
-    return render_day(request, latest, is_home=True)
-
-
-def refuse_future(first: dt.date, last: dt.date) -> None:
-    """404 for a period that begins after today, unless papers are listed in it.
-
-    Hugging Face's listing days, like ours, are UTC dates (papers.ingest.utc_today), whatever the site's time zone.
-    """
-    if first > ingest.utc_today() and not Paper.objects.listed_between(first, last).exists():
-        raise Http404("No papers are listed after today.")
+    return render_day(request, ListingPeriod("day", latest), is_home=True)
 
 
 @require_safe
 @cache_anonymous_page
 def day_listing(request: HtmxHttpRequest, day: dt.date) -> HttpResponse:
-    refuse_future(day, day)
-    return render_day(request, day)
+    period = ListingPeriod("day", day)
+    period.refuse_future()
+    return render_day(request, period)
 
 
-def render_day(request: HtmxHttpRequest, day: dt.date, is_home: bool = False) -> HttpResponse:
-    sort = sort_choice(request)
-    before, after = Listing.objects.day_before(day), Listing.objects.day_after(day)
-    title = date_format(day, "F j, Y")
-    context = {
-        "listing": period_kind("day", day, title, before, after, page_title=f"Daily Papers, {title}"),
-        "nav": "daily",
-        "day": day,
-        "is_home": is_home,
-        "previous_period": before,
-        "next_period": after,
-    }
-    return render_listing(request, Paper.objects.listed_on(day).ranked_for_day(sort), context, sort)
+def render_day(request: HtmxHttpRequest, period: ListingPeriod, is_home: bool = False) -> HttpResponse:
+    """A day's listing; on the home page, its feed is the daily feed of the latest days, which stays current."""
+    context = {"nav": "daily", "day": period.first, "is_home": is_home}
+    feed_url = reverse("papers:daily-feed") if is_home else ""
+    return render_period(request, period, context, page_title=period.long_title, feed_url=feed_url)
 
 
 @require_safe
 @cache_anonymous_page
 def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
-    sunday = monday + dt.timedelta(days=6)
-    refuse_future(monday, sunday)
-    sort = sort_choice(request)
-    before, after = Listing.objects.day_before(monday), Listing.objects.day_after(sunday)
-    before, after = (day and day - dt.timedelta(days=day.weekday()) for day in (before, after))
-    week = f"Week {date_format(monday, 'W')} of {date_format(monday, 'o')}"
-    title = f"{week}: {date_format(monday, 'M j')} – {date_format(sunday, 'M j')}"
-    context = {
-        "listing": period_kind("week", monday, title, before, after),
-        "previous_period": before,
-        "next_period": after,
-    }
-    return render_listing(request, Paper.objects.listed_between(monday, sunday).sorted_by(sort), context, sort)
+    period = ListingPeriod("week", monday)
+    period.refuse_future()
+    return render_period(request, period, {})
 
 
 @require_safe
 @cache_anonymous_page
 def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
-    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    refuse_future(first, last)
+    period = ListingPeriod("month", first)
+    period.refuse_future()
+    return render_period(request, period, {})
+
+
+def render_period(request: HtmxHttpRequest, period: ListingPeriod, context: dict, **kind) -> HttpResponse:
+    """A day's, week's or month's papers, sorted as asked, between links to the nearest periods with papers."""
     sort = sort_choice(request)
-    before, after = Listing.objects.day_before(first), Listing.objects.day_after(last)
-    before, after = (day and day.replace(day=1) for day in (before, after))
-    listing = period_kind("month", first, date_format(first, "F Y"), before, after)
-    context = {"listing": listing, "previous_period": before, "next_period": after}
-    return render_listing(request, Paper.objects.listed_between(first, last).sorted_by(sort), context, sort)
+    before, after = period.neighbours()
+    context |= {"listing": period_kind(period, before, after, **kind), "previous_period": before, "next_period": after}
+    return render_listing(request, period.papers(sort), context, sort)
 
 
 @require_safe
@@ -229,7 +212,8 @@ def trending(request: HtmxHttpRequest) -> HttpResponse:
         '<a href="{}">How trending is computed</a>.',
         reverse("papers:about-ranking"),
     )
-    listing = ListingKind("Trending papers", reverse("papers:trending"), "Trending papers", lede=lede)
+    title = "Trending papers"
+    listing = ListingKind(title, reverse("papers:trending"), title, lede=lede, feed_url=reverse("papers:trending-feed"))
     return render_listing(request, Paper.objects.trending(), {"listing": listing, "nav": "trending"})
 
 
@@ -314,7 +298,12 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         return redirect(page.items[0])
     if page:
         mark_upvoted(with_rows(page.items), request.user)
-    context = {"query": query, "page": page, "missing_arxiv_id": arxiv_id if page and not page.items else None}
+    context = {
+        "query": query,
+        "page": page,
+        "missing_arxiv_id": arxiv_id if page and not page.items else None,
+        "feed_url": search_feed_url(query) if query else "",
+    }
     return render_page(request, "papers/search.html", context, "search-results")
 
 
