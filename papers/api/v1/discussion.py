@@ -8,7 +8,7 @@ A write and the reading of its answer are one transaction, so an answer that can
 from __future__ import annotations
 
 import uuid
-from typing import Literal, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,20 +21,22 @@ from papers.models import Comment, Flag, Paper
 
 from ..auth import member, throttle, viewer
 from ..problems import Problem, responses
-from .papers import find_paper
+from .papers import ArxivId, find_paper
 from .schemas import CommentOut, ThreadCommentOut, ThreadOut, api_comment_url, comment_out, thread_out
 
 router = Router(tags=["Comments"])
 
 MAX_ID = 2**63 - 1  # the largest database id: a bigger number is a 422, not a database error
-CommentId = Path(..., ge=1, le=MAX_ID, description="The comment's id.")
+CommentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The comment's id.")]
 # Idempotency keys become the comment form's one-time key (`Comment.form_key`, a UUID): a key that is a UUID is
 # used as it is, any other string is turned into one (UUID 5 in this namespace), so that clients may send either.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("2f1c55a4-5d8e-4c55-9a53-0c3b8ad0f1e7")
 
 
 class ThreadQuery(Schema):
-    sort: Literal["best", "new"] = Field("best", description="best: Wilson confidence of the votes; new: newest.")
+    sort: Literal["best", "new"] = Field(
+        "best", description="best: as the site's Best (upvotes against open flags); new: newest first."
+    )
 
 
 class CommentIn(Schema):
@@ -57,7 +59,8 @@ def paper_of_thread(arxiv_id: str) -> Paper:
 
 
 def find_comment(request: HttpRequest, comment_id: int) -> Comment:
-    """The comment with its paper and author, its upvotes and flags recounted as stored, and the member's state."""
+    """The comment with its paper, its author and the member's upvote and flag (`is_upvoted`, `is_flagged`), or a
+    404 problem."""
     comment = (
         Comment.objects.with_viewer_state(request.user)
         .select_related("paper", "author")
@@ -71,7 +74,8 @@ def find_comment(request: HttpRequest, comment_id: int) -> Comment:
 
 
 def one_comment(request: HttpRequest, comment_id: int) -> dict:
-    """CommentOut of the comment as it is now (after a write, in the write's transaction)."""
+    """CommentOut of the comment as it is now, read and checked inside the write's transaction: an answer that
+    cannot be made undoes the write instead of failing after it."""
     comment = find_comment(request, comment_id)
     return CommentOut.model_validate(
         comment_out(request, comment, upvoted=comment.is_upvoted, flagged=comment.is_flagged)
@@ -84,6 +88,7 @@ def invalid(field: str, error: ValidationError) -> NoReturn:
 
 
 def idempotency_key(value: str | None) -> uuid.UUID | None:
+    """The `Comment.form_key` an Idempotency-Key stands for (see IDEMPOTENCY_NAMESPACE), or None without one."""
     if not value:
         return None
     try:
@@ -98,7 +103,7 @@ def idempotency_key(value: str | None) -> uuid.UUID | None:
     auth=viewer,
     summary="Get a paper's discussion",
 )
-def get_thread(request: HttpRequest, arxiv_id: str, query: Query[ThreadQuery]):
+def get_thread(request: HttpRequest, arxiv_id: ArxivId, query: Query[ThreadQuery]):
     """The paper's comments as its page shows them: a tree of comments whose `replies` are sorted as asked; a
     comment its author deleted, or a moderator hid, keeps its place (and its replies) with no text. Below six
     levels, a comment says `continues`: its deeper replies are in GET /api/v1/comments/{id}. The whole thread
@@ -122,7 +127,7 @@ def get_thread(request: HttpRequest, arxiv_id: str, query: Query[ThreadQuery]):
     summary="Get a comment and its replies",
     url_name="comment",
 )
-def get_comment(request: HttpRequest, query: Query[ThreadQuery], comment_id: int = CommentId):
+def get_comment(request: HttpRequest, query: Query[ThreadQuery], comment_id: CommentId):
     """One comment and its replies, six levels deep from it, as its page on the site shows them."""
     comment = find_comment(request, comment_id)
     nodes = discussion.build_thread(comment.paper, request.user, query.sort, root=comment)
@@ -137,7 +142,7 @@ def get_comment(request: HttpRequest, query: Query[ThreadQuery], comment_id: int
 )
 def post_comment(
     request: HttpRequest,
-    arxiv_id: str,
+    arxiv_id: ArxivId,
     data: CommentIn,
     response: HttpResponse,
     key: str | None = Header(
@@ -168,7 +173,9 @@ def post_comment(
             if data.parent is not None:
                 parent = Comment.objects.filter(paper=paper, pk=data.parent).first()
                 if parent is None:
-                    invalid("parent", ValidationError("The comment you replied to is not on this paper."))
+                    invalid(
+                        "parent", ValidationError("The comment you replied to is not on this paper.", code="parent")
+                    )
             try:
                 comment = discussion.post_comment(paper, request.user, data.body, parent, form_key)
             except ValidationError as error:
@@ -183,7 +190,7 @@ def post_comment(
     auth=member,
     summary="Edit a comment",
 )
-def edit_comment(request: HttpRequest, data: CommentEditIn, comment_id: int = CommentId):
+def edit_comment(request: HttpRequest, data: CommentEditIn, comment_id: CommentId):
     """Replace the text of your comment: its author may, for 30 minutes after posting it (403 for anyone else;
     409 once the 30 minutes are over or the comment is deleted or hidden)."""
     throttle(request, "comment")
@@ -206,7 +213,7 @@ def edit_comment(request: HttpRequest, data: CommentEditIn, comment_id: int = Co
     auth=member,
     summary="Delete a comment",
 )
-def delete_comment(request: HttpRequest, comment_id: int = CommentId):
+def delete_comment(request: HttpRequest, comment_id: CommentId):
     """Delete your comment: its text goes, its place stays for its replies ("[deleted]"), and the paper's comment
     count is recounted. Only its author may (403); deleting it again changes nothing (204)."""
     throttle(request, "comment")
@@ -223,7 +230,7 @@ def delete_comment(request: HttpRequest, comment_id: int = CommentId):
     auth=member,
     summary="Upvote a comment",
 )
-def upvote_comment(request: HttpRequest, comment_id: int = CommentId):
+def upvote_comment(request: HttpRequest, comment_id: CommentId):
     """Upvote someone else's comment (once: again changes nothing). Its upvotes, and its author's karma, are
     recounted from the votes. Not your own comment, nor a deleted or hidden one (403)."""
     throttle(request, "vote")
@@ -239,7 +246,7 @@ def upvote_comment(request: HttpRequest, comment_id: int = CommentId):
     auth=member,
     summary="Take back an upvote of a comment",
 )
-def remove_comment_upvote(request: HttpRequest, comment_id: int = CommentId):
+def remove_comment_upvote(request: HttpRequest, comment_id: CommentId):
     """Take back your upvote (without one, nothing changes); the upvotes and karma are recounted."""
     throttle(request, "vote")
     comment = find_comment(request, comment_id)
@@ -254,14 +261,12 @@ def remove_comment_upvote(request: HttpRequest, comment_id: int = CommentId):
     auth=member,
     summary="Flag a comment for the moderators",
 )
-def flag_comment(request: HttpRequest, data: FlagIn, comment_id: int = CommentId):
+def flag_comment(request: HttpRequest, data: FlagIn, comment_id: CommentId):
     """Ask the moderators to look at someone else's comment, saying why. 201 for a new flag; a member flags a
     comment once, so flagging it again answers 200 and keeps the first reason. Not your own comment, nor one
     already deleted or hidden (403)."""
     throttle(request, "flag")
     comment = find_comment(request, comment_id)
-    if comment.is_removed:  # as the site's flag page: before the reason is looked at
-        raise PermissionDenied("This comment is gone already.")
     with transaction.atomic():
         try:
             created = discussion.flag_comment(comment, request.user, data.reason.value, data.note)

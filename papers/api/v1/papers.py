@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from django.db.models import F, QuerySet
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from papers.models import Paper, normalize_whitespace
@@ -19,6 +20,9 @@ from ..problems import Problem, responses
 from .schemas import PaperDetailOut, PaperOut, paper_queryset, papers_out
 
 router = Router(tags=["Papers"])
+
+ArxivId = Annotated[str, Path(description="The paper's arXiv id, as in its address on the site (2608.15265).")]
+LIMIT_DESCRIPTION = f"How many items a page has (at most {MAX_LIMIT})."
 
 ORDERINGS = {
     "top": ["-points", "-published_at", "-pk"],
@@ -38,7 +42,7 @@ class PaperFilters(Schema):
         "top", description="top: points; new: arXiv date; trending: hotness; discussed: comments here and there."
     )
     cursor: str | None = Field(None, max_length=500, description="The `next` of the previous page.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
 
 
 def find_paper(arxiv_id: str, papers: QuerySet[Paper] | None = None) -> Paper:
@@ -99,7 +103,7 @@ class SearchQuery(Schema):
         "id or an arXiv or Hugging Face paper URL finds that paper. The first 200 characters count.",
     )
     cursor: str | None = Field(None, max_length=500, description="The `next` of the previous page.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
 
 
 @router.get(
@@ -111,8 +115,13 @@ def search_papers(request: HttpRequest, query: Query[SearchQuery]):
     if not normalize_whitespace(query.q):
         return {"items": [], "next": None}
     papers = paper_queryset().search(query.q)
-    # An arXiv id finds its paper (no rank to order by); words are ranked.
-    ordering = ["-rank", "-points", "-pk"] if "rank" in papers.query.annotations else ["-points", "-pk"]
+    ordering = ["-points", "-pk"]  # an arXiv id finds its paper, with no rank
+    if "rank" in papers.query.annotations:
+        # The cursor holds the rank of the last paper shown, to compare the next ones with; PostgreSQL's rank is
+        # a `real`, which Python reads rounded (the next page would compare with a number that no rank equals).
+        # As a double precision it comes back exactly.
+        papers = papers.annotate(relevance=Cast("rank", FloatField()))
+        ordering = ["-relevance", "-points", "-pk"]
     rows, next_url = page(request, papers, ordering, query.cursor, query.limit)
     return {"items": papers_out(request, rows), "next": next_url}
 
@@ -120,7 +129,7 @@ def search_papers(request: HttpRequest, query: Query[SearchQuery]):
 @router.get(
     "/papers/{arxiv_id}", response={200: PaperDetailOut, **responses(401, 404)}, auth=viewer, summary="Get a paper"
 )
-def get_paper(request: HttpRequest, arxiv_id: str, response: HttpResponse):
+def get_paper(request: HttpRequest, arxiv_id: ArxivId, response: HttpResponse):
     """One paper: both sets of counts, its authors, topics, abstract and related papers, and your own state."""
     paper = find_paper(arxiv_id, paper_queryset().defer(None).select_related("organization"))
     out = papers_out(request, [paper])[0]

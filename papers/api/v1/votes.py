@@ -18,7 +18,7 @@ from papers.models import Paper
 from ..auth import member, throttle
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Page, page
 from ..problems import responses
-from .papers import find_paper
+from .papers import LIMIT_DESCRIPTION, ArxivId, find_paper
 from .schemas import PaperStateOut, SavedPaperOut, paper_queryset, paper_state_out, papers_out
 
 router = Router(tags=["Votes and saves"])
@@ -34,7 +34,7 @@ def paper_with_counts(arxiv_id: str) -> Paper:
 @router.put(
     "/papers/{arxiv_id}/vote", response={200: PaperStateOut, **WRITE_PROBLEMS}, auth=member, summary="Upvote a paper"
 )
-def upvote(request: HttpRequest, arxiv_id: str):
+def upvote(request: HttpRequest, arxiv_id: ArxivId):
     """Upvote the paper (once: again changes nothing). Its upvotes and points are recounted from the votes, and
     it becomes a seed of your personal feed."""
     throttle(request, "vote")
@@ -50,7 +50,7 @@ def upvote(request: HttpRequest, arxiv_id: str):
     auth=member,
     summary="Take back an upvote",
 )
-def remove_upvote(request: HttpRequest, arxiv_id: str):
+def remove_upvote(request: HttpRequest, arxiv_id: ArxivId):
     """Take back your upvote of the paper (without one, nothing changes); its counts are recounted."""
     throttle(request, "vote")
     paper = paper_with_counts(arxiv_id)
@@ -62,7 +62,7 @@ def remove_upvote(request: HttpRequest, arxiv_id: str):
 @router.put(
     "/papers/{arxiv_id}/save", response={200: PaperStateOut, **WRITE_PROBLEMS}, auth=member, summary="Save a paper"
 )
-def save(request: HttpRequest, arxiv_id: str):
+def save(request: HttpRequest, arxiv_id: ArxivId):
     """Save the paper for later (once: again changes nothing); it is listed in GET /api/v1/me/saved and becomes
     a seed of your personal feed."""
     throttle(request, "vote")
@@ -75,7 +75,7 @@ def save(request: HttpRequest, arxiv_id: str):
 @router.delete(
     "/papers/{arxiv_id}/save", response={200: PaperStateOut, **WRITE_PROBLEMS}, auth=member, summary="Unsave a paper"
 )
-def unsave(request: HttpRequest, arxiv_id: str):
+def unsave(request: HttpRequest, arxiv_id: ArxivId):
     """Take the paper off your saved papers (if it was not there, nothing changes)."""
     throttle(request, "vote")
     paper = paper_with_counts(arxiv_id)
@@ -86,7 +86,7 @@ def unsave(request: HttpRequest, arxiv_id: str):
 
 class SavedQuery(Schema):
     cursor: str | None = Field(None, max_length=500, description="The `next` of the previous page.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
 
 
 @router.get(
