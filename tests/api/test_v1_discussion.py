@@ -300,6 +300,19 @@ def test_invalid_comments_are_422_problems_with_errors(client, paper, token, bod
     assert not Comment.objects.exists()
 
 
+def test_half_a_character_is_a_422_not_a_500(client, paper, ada, bob, token):
+    """JSON can spell a lone surrogate ("\\ud800"), which neither the sanitiser nor the database takes."""
+    mine, theirs = make_comment(paper, ada, "Mine"), make_comment(paper, bob, "Theirs")
+    for method, path, raw in [
+        ("POST", thread_url(paper), '{"body": "a\\ud800b"}'),
+        ("PATCH", comment_url(mine), '{"body": "\\udfff"}'),
+        ("POST", comment_url(theirs, "/flag"), '{"reason": "spam", "note": "\\ud83d"}'),
+    ]:
+        assert "lone surrogate" in problem(call(client, method, path, raw=raw, token=token), 422)["errors"][0]["msg"]
+    assert Comment.objects.count() == 2 and Comment.objects.get(pk=mine.pk).body == "Mine"
+    assert not Flag.objects.exists()
+
+
 def test_a_reply_needs_a_parent_still_on_the_paper(client, paper, bob, token, moderator):
     elsewhere = make_comment(make_paper(), bob, "Elsewhere")
     hidden = make_comment(paper, bob, "Hidden")

@@ -22,7 +22,7 @@ from papers.models import Comment, Flag, Paper
 from ..auth import member, throttle, viewer
 from ..problems import Problem, responses
 from .papers import ArxivId, find_paper
-from .schemas import CommentOut, ThreadCommentOut, ThreadOut, api_comment_url, comment_out, thread_out
+from .schemas import CommentOut, Text, ThreadCommentOut, ThreadOut, api_comment_url, comment_out, thread_out
 
 router = Router(tags=["Comments"])
 
@@ -40,17 +40,17 @@ class ThreadQuery(Schema):
 
 
 class CommentIn(Schema):
-    body: str = Field(description="Markdown, up to 10,000 characters (after trimming).")
+    body: Text = Field(description="Markdown, up to 10,000 characters (after trimming).")
     parent: int | None = Field(None, ge=1, le=MAX_ID, description="The id of the comment this replies to.")
 
 
 class CommentEditIn(Schema):
-    body: str = Field(description="The new Markdown, up to 10,000 characters (after trimming).")
+    body: Text = Field(description="The new Markdown, up to 10,000 characters (after trimming).")
 
 
 class FlagIn(Schema):
     reason: Flag.Reason = Field(description="Why: off_topic, spam, unkind or other.")
-    note: str = Field("", description="Anything the moderators should know (the first 500 characters are kept).")
+    note: Text = Field("", description="Anything the moderators should know (the first 500 characters are kept).")
 
 
 def paper_of_thread(arxiv_id: str) -> Paper:

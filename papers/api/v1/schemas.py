@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Schema
+from pydantic import AfterValidator
 
 from papers.discussion import Node
 from papers.models import Authorship, Comment, Paper, PaperTopic, cached_reverse
 from papers.rows import mark_upvoted
+
+
+def unicode_text(value: str) -> str:
+    """`value`, if it is text: JSON can spell half a character (a lone surrogate, "\\ud800"), which no database
+    stores and no page shows: a 422, not a 500."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("the text has a lone surrogate (half of a character): send whole characters") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(unicode_text)]  # a string a member writes, stored as it is
 
 
 class AuthorRef(Schema):
