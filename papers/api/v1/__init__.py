@@ -9,3 +9,8 @@ router = Router()
 from . import papers  # noqa: E402 - each module adds its routes to `router`
 
 router.add_router("", papers.router)
+
+from . import discussion, votes  # noqa: E402
+
+router.add_router("", discussion.router)
+router.add_router("", votes.router)

@@ -1,16 +1,18 @@
-"""Papers: the listings (a day, week, month, trending, a topic, an organisation, a search) and one paper."""
+"""Papers: the listings (a day, week, month, trending, a topic, an organisation), a search, and one paper."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from django.db.models import F
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.http import http_date
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
+
+from papers.models import Paper, normalize_whitespace
 
 from ..auth import viewer
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Page, page
@@ -18,6 +20,9 @@ from ..problems import Problem, responses
 from .schemas import PaperDetailOut, PaperOut, paper_queryset, papers_out
 
 router = Router(tags=["Papers"])
+
+ArxivId = Annotated[str, Path(description="The paper's arXiv id, as in its address on the site (2608.15265).")]
+LIMIT_DESCRIPTION = f"How many items a page has (at most {MAX_LIMIT})."
 
 ORDERINGS = {
     "top": ["-points", "-published_at", "-pk"],
@@ -43,7 +48,18 @@ class PaperFilters(Schema):
         "top", description="top: points; new: arXiv date; trending: hotness; discussed: comments here and there."
     )
     cursor: str | None = Field(None, max_length=500, description="The `next` of the previous page.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
+
+
+def find_paper(arxiv_id: str, papers: QuerySet[Paper] | None = None) -> Paper:
+    """The paper `arxiv_id` of `papers` (all of them by default), or a 404 problem. An id with a NUL character
+    names no paper, and is not asked about: PostgreSQL refuses such a query (a 500)."""
+    paper = None
+    if "\x00" not in arxiv_id:
+        paper = (Paper.objects.all() if papers is None else papers).filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        raise Problem(404, f"No paper {arxiv_id}.")
+    return paper
 
 
 def period(filters: PaperFilters) -> tuple[dt.date, dt.date] | None:
@@ -70,7 +86,7 @@ def period(filters: PaperFilters) -> tuple[dt.date, dt.date] | None:
     return None
 
 
-@router.get("/papers", response={200: Page[PaperOut], **responses(400, 422)}, auth=viewer, summary="List papers")
+@router.get("/papers", response={200: Page[PaperOut], **responses(400, 401, 422)}, auth=viewer, summary="List papers")
 def list_papers(request: HttpRequest, filters: Query[PaperFilters]):
     """Papers, a page at a time: every paper, or those of a day, week, month, topic or organisation."""
     papers = paper_queryset()
@@ -88,10 +104,42 @@ def list_papers(request: HttpRequest, filters: Query[PaperFilters]):
     return {"items": papers_out(request, rows), "next": next_url}
 
 
-@router.get("/papers/{arxiv_id}", response={200: PaperDetailOut, **responses(404)}, auth=viewer, summary="Get a paper")
-def get_paper(request: HttpRequest, arxiv_id: str, response: HttpResponse):
+class SearchQuery(Schema):
+    q: str = Field(
+        max_length=1000,
+        description='Words and "quoted phrases" that must all match, -words and -"phrases" that must not; an arXiv '
+        "id or an arXiv or Hugging Face paper URL finds that paper. The first 200 characters count.",
+    )
+    cursor: str | None = Field(None, max_length=500, description="The `next` of the previous page.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION)
+
+
+@router.get(
+    "/papers/search", response={200: Page[PaperOut], **responses(400, 401, 422)}, auth=viewer, summary="Search papers"
+)
+def search_papers(request: HttpRequest, query: Query[SearchQuery]):
+    """Papers matching `q`, best match first (in the title above the authors and keywords, above the abstract;
+    then by points), as the site's search page finds them. An empty `q` finds nothing."""
+    if not normalize_whitespace(query.q):
+        return {"items": [], "next": None}
+    papers = paper_queryset().search(query.q)
+    ordering = ["-points", "-pk"]  # an arXiv id finds its paper, with no rank
+    if "rank" in papers.query.annotations:
+        # The cursor holds the rank of the last paper shown, to compare the next ones with; PostgreSQL's rank is
+        # a `real`, which Python reads rounded (the next page would compare with a number that no rank equals).
+        # As a double precision it comes back exactly.
+        papers = papers.annotate(relevance=Cast("rank", FloatField()))
+        ordering = ["-relevance", "-points", "-pk"]
+    rows, next_url = page(request, papers, ordering, query.cursor, query.limit)
+    return {"items": papers_out(request, rows), "next": next_url}
+
+
+@router.get(
+    "/papers/{arxiv_id}", response={200: PaperDetailOut, **responses(401, 404)}, auth=viewer, summary="Get a paper"
+)
+def get_paper(request: HttpRequest, arxiv_id: ArxivId, response: HttpResponse):
     """One paper: both sets of counts, its authors, topics, abstract and related papers, and your own state."""
-    paper = get_object_or_404(paper_queryset().defer(None).select_related("organization"), arxiv_id=arxiv_id)
+    paper = find_paper(arxiv_id, paper_queryset().defer(None).select_related("organization"))
     out = papers_out(request, [paper])[0]
     out |= {
         "abstract": paper.abstract,

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Annotated, Literal
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Schema
+from pydantic import AfterValidator
 
-from papers.models import Authorship, Paper, PaperTopic
+from papers.discussion import Node
+from papers.models import Authorship, Comment, Paper, PaperTopic, cached_reverse
 from papers.rows import mark_upvoted
+
+
+def unicode_text(value: str) -> str:
+    """`value`, if it is text: JSON can spell half a character (a lone surrogate, "\\ud800"), which no database
+    stores and no page shows: a 422, not a 500."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("the text has a lone surrogate (half of a character): send whole characters") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(unicode_text)]  # a string a member writes, stored as it is
 
 
 class AuthorRef(Schema):
@@ -80,8 +97,10 @@ def absolute(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
-def paper_queryset() -> QuerySet[Paper]:
-    return Paper.objects.select_related("organization").defer("search_vector", "media_urls", "authors_text")
+def paper_queryset(papers: QuerySet[Paper] | None = None) -> QuerySet[Paper]:
+    """`papers` (all of them by default) with the columns PaperOut shows."""
+    papers = Paper.objects.all() if papers is None else papers
+    return papers.select_related("organization").defer("search_vector", "media_urls", "authors_text")
 
 
 def load(papers: Sequence[Paper]) -> Sequence[Paper]:
@@ -142,3 +161,137 @@ def papers_out(request: HttpRequest, papers: Sequence[Paper]) -> list[dict]:
     load(papers)
     mark_upvoted(papers, request.user)
     return [paper_out(request, paper, request.user.is_authenticated) for paper in papers]
+
+
+# Votes and saves
+
+
+class PaperStateOut(Schema):
+    """A paper's counts and the member's own state after an upvote or a save (or their removal)."""
+
+    arxiv_id: str
+    url: str
+    counts: Counts
+    viewer: ViewerState
+
+
+class SavedPaperOut(PaperOut):
+    saved_at: dt.datetime
+
+
+def paper_state_out(request: HttpRequest, paper: Paper) -> PaperStateOut:
+    """The paper's counts as its row has them now, and the member's upvote and save: one query for the state."""
+    mark_upvoted([paper], request.user)
+    return PaperStateOut(
+        arxiv_id=paper.arxiv_id,
+        url=absolute(request, paper.get_absolute_url()),
+        counts=Counts(
+            hf_upvotes=paper.hf_upvotes,
+            hf_comments=paper.hf_comments,
+            upvotes=paper.upvote_count,
+            comments=paper.comment_count,
+            points=paper.points,
+        ),
+        viewer=ViewerState(upvoted=paper.is_upvoted, saved=paper.is_saved),
+    )
+
+
+# Comments
+
+
+class CommentAuthor(Schema):
+    username: str
+    display_name: str  # what the site shows: the display name, or the username when there is none
+    url: str
+
+
+class CommentViewerState(Schema):
+    """The asking member's own state on a comment and what they may do with it (as the page's buttons say)."""
+
+    upvoted: bool
+    flagged: bool
+    can_edit: bool  # the author, within 30 minutes of posting, while the comment is there
+    can_delete: bool  # the author, until it is deleted
+
+
+class CommentOut(Schema):
+    id: int
+    paper: str  # the paper's arXiv id
+    parent_id: int | None
+    depth: int  # 0 for a comment on the paper, 1 for a reply to it, …
+    url: str  # the comment's page on the site
+    state: Literal["visible", "deleted", "hidden"]  # deleted by its author, or hidden by a moderator
+    author: CommentAuthor | None  # null once the comment or its author's account is deleted
+    body: str | None  # Markdown as written; null when deleted or hidden (moderators see hidden text)
+    body_html: str | None  # the site's rendering of `body`, sanitised
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    upvotes: int
+    score: float  # what "best" sorts by: the lower bound of the Wilson interval of upvotes and open flags
+    viewer: CommentViewerState | None  # null for anonymous requests
+
+
+class ThreadCommentOut(CommentOut):
+    replies: list[ThreadCommentOut]  # sorted as asked (best or new)
+    continues: bool  # deeper replies are left out here: GET /api/v1/comments/{id} shows them
+
+
+ThreadCommentOut.model_rebuild()
+
+
+class ThreadOut(Schema):
+    paper: str
+    sort: Literal["best", "new"]
+    comment_count: int  # the comments that count (not deleted, not hidden), as the paper's counts say
+    comments: list[ThreadCommentOut]
+
+
+def comment_out(request: HttpRequest, comment: Comment, *, upvoted: bool = False, flagged: bool = False) -> dict:
+    """`comment` as CommentOut, shown as the paper page shows it: "[deleted]" has no author and no text, and a
+    hidden comment's text is for moderators only. Its paper and author must be loaded (no query per comment)."""
+    user = request.user
+    author = comment.author
+    state = "deleted" if comment.is_deleted else "hidden" if comment.is_hidden else "visible"
+    shows_text = state == "visible" or (state == "hidden" and user.is_authenticated and user.is_moderator)
+    return {
+        "id": comment.pk,
+        "paper": comment.paper.arxiv_id,
+        "parent_id": comment.parent_id,
+        "depth": comment.depth,
+        "url": absolute(request, comment.get_absolute_url()),
+        "state": state,
+        "author": None
+        if author is None or author.is_deleted or comment.is_deleted
+        else {
+            "username": author.username,
+            "display_name": author.shown_name,
+            "url": absolute(request, cached_reverse("papers:profile", author.username)),
+        },
+        "body": comment.body if shows_text else None,
+        "body_html": comment.body_html if shows_text else None,
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+        "upvotes": comment.upvote_count,
+        "score": comment.confidence,
+        "viewer": {
+            "upvoted": upvoted,
+            "flagged": flagged,
+            "can_edit": comment.can_edit(user),
+            "can_delete": comment.can_delete(user),
+        }
+        if user.is_authenticated
+        else None,
+    }
+
+
+def thread_out(request: HttpRequest, nodes: Sequence[Node]) -> list[dict]:
+    """The nodes of `papers.discussion.build_thread` as ThreadCommentOut, their replies nested in the same order."""
+    return [
+        comment_out(request, node.comment, upvoted=node.is_upvoted, flagged=node.is_flagged)
+        | {"replies": thread_out(request, node.children), "continues": node.continues}
+        for node in nodes
+    ]
+
+
+def api_comment_url(request: HttpRequest, comment: Comment) -> str:
+    return absolute(request, reverse("api:comment", args=[comment.pk]))
