@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from django.db.models import F, FloatField, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
-from django.utils.http import http_date
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
@@ -137,7 +136,7 @@ def search_papers(request: HttpRequest, query: Query[SearchQuery]):
 @router.get(
     "/papers/{arxiv_id}", response={200: PaperDetailOut, **responses(401, 404)}, auth=viewer, summary="Get a paper"
 )
-def get_paper(request: HttpRequest, arxiv_id: ArxivId, response: HttpResponse):
+def get_paper(request: HttpRequest, arxiv_id: ArxivId):
     """One paper: both sets of counts, its authors, topics, abstract and related papers, and your own state."""
     paper = find_paper(arxiv_id, paper_queryset().defer(None).select_related("organization"))
     out = papers_out(request, [paper])[0]
@@ -146,5 +145,6 @@ def get_paper(request: HttpRequest, arxiv_id: ArxivId, response: HttpResponse):
         "keywords": list(paper.keywords),
         "related": [related.arxiv_id for related in paper.related()],
     }
-    response["Last-Modified"] = http_date(paper.updated_at.timestamp())
+    # No Last-Modified: votes change the counts without a date of their own (removing one leaves none), so only
+    # the ETag, a hash of the answer, can say whether it changed.
     return out
