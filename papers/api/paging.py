@@ -1,8 +1,9 @@
 """Cursor pagination: each page says where the next one starts, so pages stay right while papers are added.
 
 A cursor is the sort key of the last item shown (its values and its primary key), as signed, URL-safe
-JSON (django.core.signing); it is opaque to clients, and one they alter is refused. `page(queryset, ordering, cursor, limit)` needs an ordering whose last
-field is the primary key, so that the key is unique, and reads `limit + 1` rows to know whether more follow.
+JSON (django.core.signing); it is opaque to clients, and one they alter is refused.
+`page(queryset, ordering, cursor, limit)` needs an ordering whose last field is the primary key, so that the
+key is unique, and reads `limit + 1` rows to know whether more follow.
 
     {"items": [...], "next": "https://…/api/v1/papers?cursor=eyJ2Ijpb…&limit=20"}   ("next": null at the end)
 """

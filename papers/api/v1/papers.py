@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from django.db.models import F, FloatField, QuerySet
 from django.db.models.functions import Cast
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
