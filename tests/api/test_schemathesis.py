@@ -15,6 +15,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import ApiToken
+from papers.discussion import post_comment
+from papers.models import Paper
 
 EXAMPLES = 25  # per operation and persona: enough to reach each branch of validation, bounded for CI's time
 CHECKS = hypothesis_settings(
@@ -35,14 +37,32 @@ def recorded_days(archive, db, settings):
     settings.WRITE_RATE_LIMITS = dict.fromkeys(settings.WRITE_RATE_LIMITS, "100000/60")
 
 
+@pytest.fixture
+def comments(member, other_member):
+    """A comment of the member's and a reply by someone else: the ids generated requests are pointed at."""
+    paper = Paper.objects.get(arxiv_id="2608.15265")
+    own = post_comment(paper, member, "What does the *ablation* show?")
+    return [own.pk, post_comment(paper, other_member, "It shows the gain comes from data.", parent=own).pk]
+
+
+def aim(case, comments: list[int]) -> None:
+    """Point two of three generated comment ids at comments that exist, so that the operations are exercised on
+    real threads (mine and someone else's), not only answered with 404."""
+    ids = case.path_parameters or {}
+    if isinstance(ids.get("comment_id"), int) and ids["comment_id"] % 3:
+        ids["comment_id"] = comments[ids["comment_id"] % 2]
+
+
 @schema.parametrize()
 @CHECKS
-def test_anonymous(case):
+def test_anonymous(case, comments):
+    aim(case, comments)
     case.call_and_validate()
 
 
 @schema.parametrize()
 @CHECKS
-def test_with_a_token(case, member):
+def test_with_a_token(case, member, comments):
     _, secret = ApiToken.issue(member, "schemathesis", ApiToken.Scope.WRITE)
+    aim(case, comments)
     case.call_and_validate(headers={"Authorization": f"Bearer {secret}"})

@@ -20,7 +20,9 @@ from .schemas import PaperDetailOut, PaperOut, paper_queryset, papers_out
 
 router = Router(tags=["Papers"])
 
-ArxivId = Annotated[str, Path(description="The paper's arXiv id, as in its address on the site (2608.15265).")]
+ArxivId = Annotated[
+    str, Path(description="The paper's arXiv id, as in its address on the site.", examples=["2608.15265"])
+]
 LIMIT_DESCRIPTION = f"How many items a page has (at most {MAX_LIMIT})."
 
 ORDERINGS = {
