@@ -15,7 +15,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import F, Field, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 
@@ -90,7 +91,9 @@ def page(
     ]
     queryset = queryset.order_by(*order_by)
     if cursor:
-        queryset = queryset.filter(_after(ordering, _decode(cursor, len(ordering))))
+        values = _decode(cursor, len(ordering))
+        values = [_typed(queryset, field.lstrip("-"), value) for field, value in zip(ordering, values, strict=True)]
+        queryset = queryset.filter(_after(ordering, values))
     rows = list(queryset[: limit + 1])
     if len(rows) <= limit:
         return rows, None
@@ -101,6 +104,34 @@ def page(
     query["cursor"] = _encode(values)
     query["limit"] = str(limit)
     return rows, request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _typed(queryset: QuerySet, name: str, value: Any) -> Any:
+    """A cursor's `value` for the column `name` as that column's type, or a 400 problem: a forged cursor (text for a
+    date, a number too large for any column) must not reach the database, where it would fail."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise Problem(400, "The cursor is damaged: use the `next` link of the previous page.")
+    field = _field(queryset, name)
+    try:
+        return field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        raise Problem(400, "The cursor is damaged: use the `next` link of the previous page.") from None
+
+
+def _field(queryset: QuerySet, name: str) -> Field:
+    """The model field (or annotation's output field) a cursor ordering names: "points", "pk", "saves__created_at"."""
+    if name in queryset.query.annotations:
+        return queryset.query.annotations[name].output_field
+    model = queryset.model
+    *path, last = name.split("__")
+    for part in path:
+        model = model._meta.get_field(part).related_model
+    try:
+        return model._meta.pk if last == "pk" else model._meta.get_field(last)
+    except FieldDoesNotExist:
+        raise ValueError(f"a cursor ordering names {name}, which {model.__name__} does not have") from None
 
 
 def _value(row: Any, name: str) -> Any:

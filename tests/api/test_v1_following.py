@@ -274,9 +274,23 @@ def test_the_mutes_list_and_a_kind_filter(api_client, many_stances):
     assert {item["kind"] for item in authors} == {"author"} and len(authors) == 5
 
 
-def test_the_lists_refuse_a_damaged_cursor_or_limit(api_client):
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "abc",
+        "WyJhYmMiLCAxXQ",  # ["abc", 1]: text for a date
+        "WzEuNSwgMl0",  # [1.5, 2]
+        "W3sidCI6ICIyMDI2LTAxLTAxVDAwOjAwOjAwIn0sICJ4Il0",  # [a date, "x"]: text for an id
+        "W251bGwsIDEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ",  # [null, 10**25]
+    ],
+)
+def test_the_lists_refuse_a_damaged_cursor(api_client, many_stances, cursor):
     client, token = api_client
-    assert_problem(client.get("/api/v1/me/follows?cursor=abc", headers=token), 400, "cursor")
+    assert_problem(client.get(f"/api/v1/me/follows?cursor={cursor}", headers=token), 400, "cursor")
+
+
+def test_the_lists_refuse_a_bad_limit_or_kind(api_client):
+    client, token = api_client
     assert_problem(client.get("/api/v1/me/follows?limit=0", headers=token), 422)
     assert_problem(client.get("/api/v1/me/mutes?kind=paper", headers=token), 422)
 

@@ -322,6 +322,7 @@ def test_muting_a_similar_reason_stops_using_its_seed(client, member, busy_feed,
     [
         ({"kind": "topic", "target_id": 999999}, 404),
         ({"kind": "similar", "target_id": 999999}, 404),
+        ({"kind": "member", "target_id": 999999}, 404),
         ({"kind": "paper", "target_id": 1}, 422),
         ({"kind": "topic", "target_id": 0}, 422),
         ({"kind": "topic", "target_id": 2**64}, 422),
@@ -330,8 +331,15 @@ def test_muting_a_similar_reason_stops_using_its_seed(client, member, busy_feed,
 )
 def test_muting_a_reason_refuses_what_names_nothing(client, member, token, body, status):
     response = client.post("/api/v1/me/feed/mute", body, content_type="application/json", headers=token)
-    assert_problem(response, status)
+    body = assert_problem(response, status)
+    if status == 404:
+        assert body["detail"] in {"No topic 999999.", "No seed paper 999999.", "No member 999999."}
     assert not Follow.objects.exists()
+
+
+def test_muting_a_reason_refuses_a_body_that_is_not_json(client, token):
+    response = client.post("/api/v1/me/feed/mute", "kind=topic", content_type="application/json", headers=token)
+    assert_problem(response, 400)
 
 
 def test_muting_oneself_as_a_reason_is_refused(client, member, token):
@@ -417,6 +425,11 @@ def test_notifications_pages_and_the_unread_filter(client, member, notified, tok
     assert [item["kind"] for item in unread] == ["new_paper", "paper_comment", "mention"]
 
 
+@pytest.mark.parametrize("cursor", ["x", "WyJhYmMiLCAxXQ", "WzEuNSwgMl0"])
+def test_notifications_refuse_a_damaged_cursor(client, notified, token, cursor):
+    assert_problem(client.get(f"/api/v1/me/notifications?cursor={cursor}", headers=token), 400, "cursor")
+
+
 def test_a_deleted_actor_shows_as_deleted(client, member, notified, token):
     from papers import account_deletion
 
@@ -491,7 +504,7 @@ def test_the_schema_documents_every_answer_of_these_routes():
         ("/api/v1/me", "get"): {"200", "401"},
         ("/api/v1/me/feed", "get"): {"200", "400", "401", "422"},
         ("/api/v1/me/feed/less/{arxiv_id}", "post"): {"200", "401", "403", "404", "422", "429"},
-        ("/api/v1/me/feed/mute", "post"): {"200", "401", "403", "404", "422", "429"},
+        ("/api/v1/me/feed/mute", "post"): {"200", "400", "401", "403", "404", "422", "429"},
         ("/api/v1/me/notifications", "get"): {"200", "400", "401", "422"},
         ("/api/v1/me/notifications/{notification_id}/read", "post"): {"200", "401", "403", "404", "422"},
         ("/api/v1/me/notifications/read-all", "post"): {"200", "401", "403"},

@@ -8,13 +8,13 @@ like this", a mute) neither hides nor repeats another, as the page's "Load more"
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from papers import feed as engine
-from papers import notices
+from papers import follows, notices
 from papers.models import ARXIV_NEW_ID, ARXIV_OLD_ID, Notification, Paper
 
 from ..auth import member, throttle
@@ -136,13 +136,22 @@ def less_like_this(request: HttpRequest, arxiv_id: str = Path(..., pattern=ARXIV
     return {"detail": f"You will see less like “{paper.title}”."}
 
 
-@router.post("/me/feed/mute", response=FEED_WRITE, auth=member, summary="Mute this reason")
+@router.post(
+    "/me/feed/mute",
+    response={200: FeedActionOut, **responses(400, 401, 403, 404, 422, 429)},
+    auth=member,
+    summary="Mute this reason",
+)
 def mute_reason(request: HttpRequest, body: FeedMuteIn):
     """ "Mute this reason": send a reason's `mute`. Mutes its topic, author, organisation or member (as PUT
     /api/v1/mutes/…), or for a `similar` reason stops suggesting papers because they resemble that seed paper."""
     throttle(request, FEED_ACTION)
-    with transaction.atomic():
-        detail = engine.mute_reason(request.user, body.kind, body.target_id)
+    try:
+        with transaction.atomic():
+            detail = engine.mute_reason(request.user, body.kind, body.target_id)
+    except Http404:
+        what = "seed paper" if body.kind == engine.SIMILAR else follows.KIND_LABELS[body.kind]
+        raise Problem(404, f"No {what} {body.target_id}.") from None
     return {"detail": detail}
 
 
