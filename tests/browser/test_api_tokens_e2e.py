@@ -44,7 +44,7 @@ def make_token(page: Page, name: str) -> None:
     section.get_by_role("button", name="Create token").click()
 
 
-def test_a_token_made_revoked_with_javascript(browsing, live_server):
+def test_a_token_made_and_revoked_with_javascript(browsing, live_server):
     page, member = signed_in(browsing, live_server, javascript=True)
     page.goto("/settings/")
     section = page.locator("#api-tokens")
