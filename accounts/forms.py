@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from .models import MAX_LINKS, User
+from .models import MAX_LINKS, ApiToken, User
 
 _http_url = URLValidator(schemes=["http", "https"])
 
@@ -91,3 +91,44 @@ class DeleteAccountForm(forms.Form):
         if self.cleaned_data["confirm"].strip() != self.user.username:
             raise ValidationError("That is not your username.")
         return self.cleaned_data["confirm"]
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal access token: a name to tell it apart, and what it may do."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        error_messages={"required": "Give the token a name."},
+        help_text="What the token is for, so that you can tell your tokens apart: “laptop script”, “list sync”.",
+    )
+    scope = forms.ChoiceField(
+        label="What it may do",
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_token_%s")  # the settings page has the profile form's fields too
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError("Give the token a name.")
+        return name
+
+    def clean(self) -> dict:
+        if self.user.api_tokens.live().count() >= ApiToken.MAX_LIVE:
+            raise ValidationError(ApiToken.limit_message())
+        return self.cleaned_data
+
+    def save(self) -> tuple[ApiToken, str] | None:
+        """The new token and its secret; None (with the reason among the form's errors) at the limit."""
+        try:
+            return ApiToken.issue(self.user, self.cleaned_data["name"], self.cleaned_data["scope"])
+        except ApiToken.LimitReached as limit:  # another request made the last one meanwhile
+            self.add_error(None, str(limit))
+            return None

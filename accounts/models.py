@@ -7,7 +7,7 @@ from typing import Self
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as AuthUserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -139,6 +139,7 @@ class User(AbstractUser):
         self.upvotes_public = self.email_on_reply = self.email_on_mention = False
         self.digest = self.Digest.OFF
         self.feed_token = new_feed_token()
+        self.api_tokens.live().update(revoked_at=timezone.now())  # a script must not go on acting as "[deleted]"
         self.is_active = self.is_staff = self.is_superuser = False
         self.deleted_at = timezone.now()
         self.set_unusable_password()
@@ -162,6 +163,10 @@ class ApiToken(models.Model):
 
     PREFIX = "pc_"
     LAST_USED_RESOLUTION = 60  # seconds: `last_used_at` is written at most once a minute per token
+    MAX_LIVE = 20  # live tokens per member: enough for every script and device, few enough to keep track of
+
+    class LimitReached(Exception):
+        """The member has MAX_LIVE live tokens already."""
 
     class Scope(models.TextChoices):
         READ = "read", "Read: see what you can see in the browser"
@@ -190,12 +195,27 @@ class ApiToken(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
-        """A new token and its secret (which is stored nowhere: show it once)."""
-        secret = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user, name=name, scope=scope, prefix=secret[: len(cls.PREFIX) + 6], digest=cls.hash(secret)
+    def limit_message(cls) -> str:
+        return (
+            f"You have {cls.MAX_LIVE} tokens, the most a member can have at once: "
+            "revoke one you no longer use, then make the new one."
         )
+
+    @classmethod
+    def issue(cls, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
+        """A new token and its secret (which is stored nowhere: show it once).
+
+        Raises LimitReached when the member has MAX_LIVE live tokens. The member's row is locked while counting, so
+        two requests at once cannot both make the twentieth (a count is no constraint the database can keep).
+        """
+        secret = cls.PREFIX + secrets.token_urlsafe(32)
+        with transaction.atomic():
+            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+            if cls.objects.live().filter(user=user).count() >= cls.MAX_LIVE:
+                raise cls.LimitReached(cls.limit_message())
+            token = cls.objects.create(
+                user=user, name=name, scope=scope, prefix=secret[: len(cls.PREFIX) + 6], digest=cls.hash(secret)
+            )
         return token, secret
 
     @classmethod

@@ -29,10 +29,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.http import QueryDict
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 
 from . import similarity
+from .follows import find_target
+from .follows import mute as mute_target
 from .models import (
     Authorship,
     Comment,
@@ -92,6 +95,7 @@ class Reason:
     target: str | None  # the Follow.Target to mute for "Mute this reason"; None for "similar" (a not_seed signal)
     target_id: int  # pk of the topic, author, organisation or member; of the seed paper for "similar"
     url: str  # the page of the target, or of the seed paper
+    name: str = field(default="", compare=False)  # the target's name ("@ana" for a member), the seed paper's title
 
     @property
     def mute_kind(self) -> str:
@@ -205,7 +209,8 @@ class _Matches:
             if (kind, target_id) not in self.made:
                 followed = self.follows[target][target_id]
                 label = _LABELS[kind].format(name=followed.name)
-                self.made[kind, target_id] = Reason(kind, label, REASON_WEIGHTS[kind], target, target_id, followed.url)
+                weight = REASON_WEIGHTS[kind]
+                self.made[kind, target_id] = Reason(kind, label, weight, target, target_id, followed.url, followed.name)
             self.reasons[paper_id].append(self.made[kind, target_id])
         elif target_id in self.mutes[target]:
             level = TARGET_LEVELS[target]
@@ -281,20 +286,19 @@ def _match_similar(
     similar = PaperSimilarity.objects.filter(
         paper_id__in=[*seeds, *less], similar__last_listed_on__range=span
     ).values_list("similar_id", "paper_id", "score")
-    described: dict[int, tuple[str, str]] = {}  # seed → (label, url)
+    described: dict[int, tuple[str, str, str]] = {}  # seed → (label, url, title)
     for paper_id, seed_id, score in similar:
         if seed_id in less:
             penalty[paper_id] += LESS_PENALTY * score
         if seed_id in seeds:
             if seed_id not in described:
                 title, arxiv_id, how = seeds[seed_id]
-                if len(title) > TITLE_IN_LABEL:
-                    title = title[: TITLE_IN_LABEL - 1].rstrip() + "…"
-                label = f"Similar to “{title}” that you {how}"
-                described[seed_id] = (label, cached_reverse("papers:detail", arxiv_id))
-            label, url = described[seed_id]
+                short = title if len(title) <= TITLE_IN_LABEL else title[: TITLE_IN_LABEL - 1].rstrip() + "…"
+                label = f"Similar to “{short}” that you {how}"
+                described[seed_id] = (label, cached_reverse("papers:detail", arxiv_id), title)
+            label, url, title = described[seed_id]
             matches.reasons[paper_id].append(
-                Reason(SIMILAR, label, REASON_WEIGHTS[SIMILAR] * score, None, seed_id, url)
+                Reason(SIMILAR, label, REASON_WEIGHTS[SIMILAR] * score, None, seed_id, url, title)
             )
     return penalty
 
@@ -344,9 +348,7 @@ def feed_page(
     """Page `number` of the member's feed, or the `per_page` papers ranked after paper `after` while it is in the
     feed; `params` (the request's GET) builds the links to other pages."""
     ranked = ranked_candidates(user, since=since)
-    start = (number - 1) * per_page
-    if after is not None:
-        start = next((position + 1 for position, row in enumerate(ranked) if row.paper_id == after), start)
+    start = position_after(ranked, after, default=(number - 1) * per_page)
     rows = ranked[start : start + per_page]
     links = (params or QueryDict()).copy()
     links.pop("after", None)
@@ -359,6 +361,14 @@ def feed_page(
         after=rows[-1].paper_id if rows else None,
         last_page=max(1, math.ceil(len(ranked) / per_page)),
     )
+
+
+def position_after(ranked: Sequence[Candidate], after: int | None, *, default: int) -> int:
+    """Where the papers ranked after paper `after` begin while it is in the feed, else `default` (a page's start):
+    pages that go on from their last paper neither skip nor repeat one when papers leave the feed meanwhile."""
+    if after is None:
+        return default
+    return next((position + 1 for position, row in enumerate(ranked) if row.paper_id == after), default)
 
 
 def continuation(
@@ -392,6 +402,22 @@ def show_less(user, paper: Paper) -> None:
 def stop_seeding(user, paper: Paper) -> None:
     """ "Mute this reason" for a "similar" reason: stop suggesting papers because they resemble `paper`."""
     insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
+
+
+def mute_reason(user, kind: str, target_id: int) -> str:
+    """ "Mute this reason": mute its topic, author, organisation or member (`kind`, a Follow.Target, and the id), or
+    for "similar" stop using the seed paper; returns what was done, as the sentence the member reads.
+
+    Raises Http404 for a missing target and PermissionDenied for the member themself (the page and the API say so).
+    """
+    if kind == SIMILAR:
+        seed = get_object_or_404(Paper.objects.only("pk", "title"), pk=target_id)
+        stop_seeding(user, seed)
+        return f"You will no longer see papers because they are similar to “{seed.title}”."
+    target = find_target(kind, target_id, field="pk")
+    mute_target(user, target)
+    name = f"@{target.username}" if kind == Target.MEMBER else str(target)
+    return f"Muted {name}."
 
 
 def _items(user, ranked: list[Candidate], *, listing_rows: bool) -> list[FeedItem]:

@@ -80,6 +80,8 @@ urlpatterns = [
     path("settings/", people.settings_view, name="settings"),
     path("settings/delete/", people.delete_account, name="delete-account"),
     path("settings/feed-token/", people.regenerate_feed_token, name="regenerate-feed-token"),
+    path("settings/api-tokens/", people.api_token_create, name="api-tokens"),
+    path("settings/api-tokens/<int:token_id>/revoke/", people.api_token_revoke, name="api-token-revoke"),
     # Per member and secret: never behind cache_anonymous_page (the feed sets no-store itself).
     path("feeds/<slug:token>/", atom.PrivateFeed(), name="private-feed"),
     path("notifications/", people.notifications, name="notifications"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from papers.models import (
     Author,
     Comment,
@@ -75,6 +75,7 @@ def snapshot() -> tuple:
         ),
         list(SavedPaper.objects.values_list("user_id", "paper_id").order_by("pk")),
         list(FeedSignal.objects.values_list("user_id", "paper_id", "kind").order_by("pk")),
+        list(ApiToken.objects.values_list("user_id", "name", "revoked_at").order_by("pk")),
     )
 
 
@@ -97,6 +98,7 @@ def world(moderator) -> World:
     paper = make_paper("2608.15265")
     comment = make_comment(paper, owner, "The owner's comment")
     make_comment(paper, other, "A reply", parent=comment)
+    ApiToken.issue(owner, "The owner's script", ApiToken.Scope.READ)
     return World(owner, other, moderator, comment, Notification.objects.get(recipient=owner))
 
 
@@ -148,6 +150,10 @@ ROUTES = [
     Route("settings", lambda w: "/settings/", {"display_name": "New name"}, "login", "ok", "ok", "ok"),
     Route("delete-account", lambda w: "/settings/delete/", {"confirm": "owner"}, "login", "none", "ok", "none"),
     Route("regenerate-feed-token", lambda w: "/settings/feed-token/", {}, "login", "ok", "ok", "ok"),
+    Route("api-tokens", lambda w: "/settings/api-tokens/", {"name": "A script", "scope": "read"},
+          "login", "ok", "ok", "ok"),
+    Route("api-token-revoke", lambda w: f"/settings/api-tokens/{w.owner.api_tokens.get().pk}/revoke/", {},
+          "login", "404", "ok", "404"),
     Route("notification-read", lambda w: f"/notifications/{w.notification.pk}/read/", {}, "login", "404", "ok", "404"),
     Route("notifications-read-all", lambda w: "/notifications/read-all/", {}, "login", "none", "ok", "none"),
     Route("submit", lambda w: "/submit/", {"reference": "not an id"}, "login", "none", "none", "none"),

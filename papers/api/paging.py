@@ -30,16 +30,18 @@ class Page[T](Schema):
     next: str | None = None
 
 
-def _encode(values: list[Any]) -> str:
+def encode(values: list[Any]) -> str:
     def plain(value: Any) -> Any:
-        if isinstance(value, dt.datetime | dt.date):
+        if isinstance(value, dt.datetime):
             return {"t": value.isoformat()}
+        if isinstance(value, dt.date):
+            return {"d": value.isoformat()}
         return value
 
     return signing.dumps([plain(value) for value in values], salt=SALT, compress=True)
 
 
-def _decode(cursor: str, count: int) -> list[Any]:
+def decode(cursor: str, count: int) -> list[Any]:
     """The values of a cursor this API made; any other string (altered, truncated, made up) is a 400 problem.
 
     Cursors are signed (django.core.signing), so a value of the wrong type never reaches the database."""
@@ -49,7 +51,15 @@ def _decode(cursor: str, count: int) -> list[Any]:
         values = None
     if not isinstance(values, list) or len(values) != count:
         raise Problem(400, "The cursor is not one this API made: use the `next` link of the previous page.")
-    return [dt.datetime.fromisoformat(value["t"]) if isinstance(value, dict) else value for value in values]
+    return [_typed(value) for value in values]
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict) and "t" in value:
+        return dt.datetime.fromisoformat(value["t"])
+    if isinstance(value, dict) and "d" in value:
+        return dt.date.fromisoformat(value["d"])
+    return value
 
 
 def _after(ordering: list[str], values: list[Any]) -> Q:
@@ -82,7 +92,7 @@ def page(
     ]
     queryset = queryset.order_by(*order_by)
     if cursor:
-        queryset = queryset.filter(_after(ordering, _decode(cursor, len(ordering))))
+        queryset = queryset.filter(_after(ordering, decode(cursor, len(ordering))))
     rows = list(queryset[: limit + 1])
     if len(rows) <= limit:
         return rows, None
@@ -90,7 +100,7 @@ def page(
     last = rows[-1]
     values = [_value(last, field.lstrip("-")) for field in ordering]
     query = request.GET.copy()
-    query["cursor"] = _encode(values)
+    query["cursor"] = encode(values)
     query["limit"] = str(limit)
     return rows, request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import feed as engine
-from .. import follows
-from ..models import Follow, Paper
+from ..models import Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
@@ -88,14 +87,7 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(
             "Say what to mute: a kind (topic, author, organization, member or similar) and an id."
         )
-    if kind == engine.SIMILAR:
-        seed = get_object_or_404(Paper, pk=target_id)
-        engine.stop_seeding(request.user, seed)
-        return done(request, back, f"You will no longer see papers because they are similar to “{seed.title}”.", True)
-    target = follows.find_target(kind, target_id, field="pk")
-    follows.mute(request.user, target)
-    name = f"@{target.username}" if kind == Follow.Target.MEMBER else str(target)
-    return done(request, back, f"Muted {name}.", True)
+    return done(request, back, engine.mute_reason(request.user, kind, target_id), True)
 
 
 def done(request: HtmxHttpRequest, back: str, message: str, reasons_changed: bool = False) -> HttpResponse:

@@ -91,9 +91,9 @@ def test_a_page_takes_the_same_queries_whatever_its_size(client, archive, django
 
 
 def test_a_damaged_cursor_is_a_400_problem(client):
-    from papers.api.paging import _encode
+    from papers.api.paging import encode
 
-    made = _encode([10, "2026-08-01", 5])
+    made = encode([10, "2026-08-01", 5])
     for cursor in ["zzz", "WzFd", "W251bGwsbnVsbCxudWxsXQ", "eyJ0IjoxfQ", made[:-1] + "x", "a" + made]:
         response = client.get(f"/api/v1/papers?cursor={cursor}")
         assert response.status_code == 400, cursor

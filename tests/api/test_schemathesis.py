@@ -45,6 +45,11 @@ def comments(member, other_member):
     return [own.pk, post_comment(paper, other_member, "It shows the gain comes from data.", parent=own).pk]
 
 
+@pytest.fixture
+def token(member):
+    return ApiToken.issue(member, "schemathesis", ApiToken.Scope.WRITE)[1]
+
+
 def aim(case, comments: list[int]) -> None:
     """Point two of three generated comment ids at comments that exist, so that the operations are exercised on
     real threads (mine and someone else's), not only answered with 404."""
@@ -62,7 +67,6 @@ def test_anonymous(case, comments):
 
 @schema.parametrize()
 @CHECKS
-def test_with_a_token(case, member, comments):
-    _, secret = ApiToken.issue(member, "schemathesis", ApiToken.Scope.WRITE)
+def test_with_a_token(case, token, comments):
     aim(case, comments)
-    case.call_and_validate(headers={"Authorization": f"Bearer {secret}"})
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"})

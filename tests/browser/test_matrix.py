@@ -33,7 +33,7 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import _get_databases_for_setup
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from papers import follows, similarity
 from papers.discussion import post_comment
 from papers.models import (
@@ -647,6 +647,46 @@ def new_feed_address(case: Case) -> None:
     assert case.page.request.get(f"/feeds/{case.member.feed_token}/").status == 200
 
 
+def token_works(case: Case, secret: str) -> bool:
+    response = case.page.request.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status in {200, 401}
+    return response.status == 200
+
+
+def create_token(case: Case) -> None:
+    """Make a read-and-write API token: its secret shows once (in place with JavaScript), works, and is gone after."""
+    section = case.page.locator("#api-tokens")
+    section.get_by_label("Name", exact=True).fill("Matrix script")
+    section.get_by_label(re.compile("^Read and write")).check()
+    case.send(section.get_by_role("button", name="Create token"), navigates=not case.javascript)
+    case.assert_page_whole()
+    expect(case.page.locator("#new-token-secret")).to_have_text(re.compile(r"^pc_\S{40,}$"))
+    secret = case.page.locator("#new-token-secret").inner_text()
+    token = ApiToken.objects.get(user=case.member)
+    assert token.scope == ApiToken.Scope.WRITE and ApiToken.hash(secret) == token.digest
+    expect(section.locator(f"#api-token-{token.pk}")).to_contain_text(f"{token.prefix}…")
+    assert token_works(case, secret)
+    case.reload()
+    expect(case.page.locator("#new-token-secret")).to_have_count(0)
+    expect(section.locator(f"#api-token-{token.pk}")).to_contain_text("Matrix script")
+
+
+def revoke_token(case: Case) -> None:
+    """Revoke an API token (the browser asks first with JavaScript): it leaves the list and stops working at once."""
+    token, secret = ApiToken.issue(case.member, "Old script", ApiToken.Scope.WRITE)
+    case.open(case.path)
+    row = case.page.locator(f"#api-token-{token.pk}")
+    case.send(row.get_by_role("button", name=re.compile("^Revoke")), navigates=not case.javascript)
+    case.assert_page_whole()
+    expect(row).to_have_count(0)
+    where = "#api-tokens [role=status]" if case.javascript else ".messages"
+    expect(case.page.locator(where)).to_contain_text("The token “Old script” is revoked")
+    token.refresh_from_db()
+    assert token.revoked_at is not None and not token_works(case, secret)
+    case.reload()
+    expect(row).to_have_count(0)
+
+
 ACTIONS: dict[str, Callable] = {
     "upvote": upvote,
     "save": save,
@@ -677,6 +717,8 @@ ACTIONS: dict[str, Callable] = {
     "mark read": mark_read,
     "mark all read": mark_all_read,
     "new feed address": new_feed_address,
+    "create token": create_token,
+    "revoke token": revoke_token,
 }
 
 LISTINGS = [
@@ -744,6 +786,8 @@ MATRIX = [
     ("notifications", "mark read"),
     ("notifications", "mark all read"),
     ("settings", "new feed address"),
+    ("settings", "create token"),
+    ("settings", "revoke token"),
 ]
 
 

@@ -7,6 +7,8 @@ from ninja import Router
 router = Router()
 
 from . import papers  # noqa: E402 - each module adds its routes to `router`
+from .following import router as following_router  # noqa: E402
+from .me import router as me_router  # noqa: E402
 
 router.add_router("", papers.router)
 
@@ -14,3 +16,5 @@ from . import discussion, votes  # noqa: E402
 
 router.add_router("", discussion.router)
 router.add_router("", votes.router)
+router.add_router("", following_router)
+router.add_router("", me_router)

@@ -40,12 +40,12 @@ class ThreadQuery(Schema):
 
 
 class CommentIn(Schema):
-    body: Text = Field(min_length=1, description="Markdown, up to 10,000 characters (after trimming).")
+    body: Text = Field(description="Markdown, up to 10,000 characters (after trimming).")
     parent: int | None = Field(None, ge=1, le=MAX_ID, description="The id of the comment this replies to.")
 
 
 class CommentEditIn(Schema):
-    body: Text = Field(min_length=1, description="The new Markdown, up to 10,000 characters (after trimming).")
+    body: Text = Field(description="The new Markdown, up to 10,000 characters (after trimming).")
 
 
 class FlagIn(Schema):

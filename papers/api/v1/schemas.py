@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from papers.discussion import Node
 from papers.models import Authorship, Comment, Paper, PaperTopic, cached_reverse
@@ -295,3 +295,94 @@ def thread_out(request: HttpRequest, nodes: Sequence[Node]) -> list[dict]:
 
 def api_comment_url(request: HttpRequest, comment: Comment) -> str:
     return absolute(request, reverse("api:comment", args=[comment.pk]))
+
+
+# Following, the personal feed, notifications and the member themself (papers.api.v1.following, papers.api.v1.me).
+
+TargetKind = Literal["topic", "author", "organization", "member"]
+
+
+class StanceOut(Schema):
+    """A topic, author, organisation or member, and the asking member's stance on it."""
+
+    kind: TargetKind
+    key: str = Field(description="What its addresses say: /api/v1/follows/{kind}/{key}; an author's may be `slug/2`.")
+    name: str
+    url: str
+    mode: Literal["follow", "mute"] | None = Field(description="Follow or mute (never both), or null: neither.")
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    name: str = Field(description="The name the site shows: the display name, else the username.")
+    url: str = Field(description="The member's public profile.")
+    token_scope: Literal["read", "write"] | None = Field(description="The scope of the token used; null: a session.")
+    can_write: bool = Field(description="Whether the account may vote, comment, save and follow (not suspended).")
+    unread_notifications: int
+
+
+class FeedMuteIn(Schema):
+    """What "Mute this reason" mutes: a reason's `mute` of GET /api/v1/me/feed."""
+
+    kind: Literal["topic", "author", "organization", "member", "similar"] = Field(
+        description="A target kind, or `similar`: stop suggesting papers similar to the seed paper `target_id`."
+    )
+    target_id: int = Field(ge=1, le=2**63 - 1, description="The id of the topic, author, organisation, member or seed.")
+
+
+class FeedReasonOut(Schema):
+    kind: Literal[
+        "topic", "author", "organization", "member_upvoted", "member_commented", "member_submitted", "similar"
+    ] = Field(description="Why: a followed topic, author or organisation; a followed member's activity; similarity.")
+    name: str = Field(description="The followed target's name (`@username` for a member), or the seed paper's title.")
+    url: str = Field(description="The target's page, or the seed paper's.")
+    label: str = Field(description="The sentence the feed page shows: “You follow Yann LeCun”.")
+    weight: float
+    mute: FeedMuteIn = Field(description="The body of POST /api/v1/me/feed/mute that mutes this reason.")
+
+
+class FeedItemOut(Schema):
+    paper: PaperOut
+    score: float
+    reasons: list[FeedReasonOut] = Field(description="Strongest first.")
+    despite_mute: str | None = Field(description="Why it shows although it matches one of your mutes, or null.")
+
+
+class FeedActionOut(Schema):
+    detail: str = Field(description="What was done, as the feed page says it.")
+
+
+class NotificationActorOut(Schema):
+    username: str | None = Field(description="Null for a deleted account.")
+    name: str
+    url: str | None
+
+
+class NotificationPaperOut(Schema):
+    arxiv_id: str
+    title: str
+    url: str
+
+
+class NotificationCommentOut(Schema):
+    id: int
+    url: str
+    removed: bool = Field(description="Deleted by its author or hidden by a moderator: its text is gone.")
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: Literal["reply", "mention", "paper_comment", "new_paper"]
+    read: bool
+    read_at: dt.datetime | None
+    created_at: dt.datetime
+    actor: NotificationActorOut | None = Field(description="Who replied, mentioned or commented; null for new papers.")
+    paper: NotificationPaperOut
+    comment: NotificationCommentOut | None
+    text: str = Field(description="What /notifications/ says: “Ana replied to your comment on Title”.")
+
+
+class NotificationsReadOut(Schema):
+    marked: int = Field(description="How many notifications were unread and are read now.")
+    detail: str
