@@ -32,7 +32,7 @@ Text = Annotated[str, AfterValidator(unicode_text)]  # a string a member writes,
 
 class AuthorRef(Schema):
     name: str
-    key: str  # /authors/<key>/ and /api/v1/authors/<key>/follow
+    key: str  # /authors/<key>/ on the site; PUT /api/v1/follows/author/<key> to follow
     url: str
 
 
