@@ -209,6 +209,9 @@ class DailyItem:
     submitter: UserRecord | None
     submitter_organization: OrganizationRecord | None
     users: tuple[UserRecord, ...]  # every user object in the item, for the HFUser rows
+    # The item as received, its hidden authors taken out: stored on the listing for /api/daily_papers. Not
+    # compared or hashed with the records above (a dict is neither frozen nor hashable).
+    hf_item: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass
