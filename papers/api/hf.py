@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.decorators import decorate_view
 from pydantic import BaseModel, ConfigDict
 
@@ -175,8 +175,12 @@ def present(**fields: Any) -> dict[str, Any]:
 def user_json(user: HFUser, *, top_level: bool = False) -> dict[str, Any]:
     """A Hugging Face user as a daily item has it: the username under `name` at the top level (`submittedBy`),
     under `user` and `name` in the paper (2026)."""
-    names = {"name": user.username} if top_level else {"user": user.username, "name": user.username}
-    return present(_id=user.hf_id, avatarUrl=user.avatar_url, fullname=user.fullname, type="user") | names
+    return account_json(user.username, user.fullname, user.avatar_url, user.hf_id, top_level=top_level)
+
+
+def account_json(username: str, fullname: str, avatar_url: str, hf_id: str, *, top_level: bool = False) -> dict:
+    names = {"name": username} if top_level else {"user": username, "name": username}
+    return present(_id=hf_id, avatarUrl=avatar_url, fullname=fullname, type="user") | names
 
 
 def organization_json(organization: Organization) -> dict[str, Any]:
@@ -185,16 +189,14 @@ def organization_json(organization: Organization) -> dict[str, Any]:
     )
 
 
-def built_item(paper: Paper, listing: Listing | None, authorships: Sequence[Authorship]) -> dict[str, Any]:
-    """The daily item of `paper` on `listing`'s day (or of a paper with no listing), from the columns."""
+def built_item(paper: Paper, listing: Listing | None, authors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The daily item of `paper` on `listing`'s day (or of a paper with no listing), from the columns;
+    `authors` is its byline (`bylines`)."""
     submitter = listing.submitter if listing else paper.submitted_by
     organization = organization_json(paper.organization) if paper.organization else None
     document = present(
         id=paper.arxiv_id,
-        authors=[
-            {"name": slot.author.name, "hidden": False} | ({"user": user_json(slot.hf_user)} if slot.hf_user else {})
-            for slot in authorships
-        ],
+        authors=authors,
         mediaUrls=list(paper.media_urls),
         publishedAt=paper.published_at and iso(paper.published_at),
         submittedOnDailyAt=listing and midnight(listing.date),
@@ -227,14 +229,20 @@ def built_item(paper: Paper, listing: Listing | None, authorships: Sequence[Auth
     return item
 
 
-def bylines(papers: Iterable[Paper]) -> dict[int, list[Authorship]]:
-    """The visible authors of each paper, in order, with their identities and linked accounts: one query."""
+def bylines(papers: Iterable[Paper]) -> dict[int, list[dict[str, Any]]]:
+    """The visible authors of each paper (hidden ones are never stored), in order, as a daily item lists them,
+    with the Hugging Face account linked to the slot: one query, read as tuples (a page has hundreds of slots)."""
     ids = {paper.pk for paper in papers}
-    found: dict[int, list[Authorship]] = {pk: [] for pk in ids}
-    if ids:
-        slots = Authorship.objects.filter(paper_id__in=ids).select_related("author", "hf_user")
-        for slot in slots.order_by("paper_id", "position"):
-            found[slot.paper_id].append(slot)
+    found: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    slots = Authorship.objects.filter(paper_id__in=ids).order_by("paper_id", "position")
+    columns = ("paper_id", "author__name", "hf_user__username", "hf_user__fullname", "hf_user__avatar_url")
+    for paper_id, name, username, *account in slots.values_list(*columns, "hf_user__hf_id"):
+        author: dict[str, Any] = {"name": name, "hidden": False}
+        if username:
+            author["user"] = account_json(username, *account)
+        found[paper_id].append(author)
     return found
 
 
@@ -397,7 +405,7 @@ def daily_papers(request: HttpRequest, query: Query[DailyPapersQuery]):
 
 class SearchQuery(Schema):
     q: str = Field("", max_length=SEARCH_MAX_QUERY, description='Words, "phrases", -exclusions, an arXiv id.')
-    limit: int = Field(SEARCH_DEFAULT_LIMIT, ge=1, le=SEARCH_MAX_LIMIT)
+    limit: int = Field(SEARCH_DEFAULT_LIMIT, ge=1, le=SEARCH_MAX_LIMIT, description="The most papers to answer with.")
 
 
 @router.get(
@@ -420,7 +428,10 @@ def search_papers(request: HttpRequest, query: Query[SearchQuery]):
     summary="Get a paper (Hugging Face's API)",
 )
 @decorate_view(shared)
-def paper_info(request: HttpRequest, arxiv_id: str):
+def paper_info(
+    request: HttpRequest,
+    arxiv_id: str = Path(..., description="An arXiv id (`2608.15265`), with a version or `arXiv:` if you like."),
+):
     """One paper: Hugging Face's `GET /api/papers/{arxiv_id}` (what `HfApi.paper_info` reads), the `paper`
     document of its latest listing's item with `numComments` and the submission to Daily Papers. An id with
     a version (`2608.15265v2`) names the paper. The linked models, datasets and Spaces that Hugging Face adds
