@@ -12,6 +12,8 @@ Point `huggingface_hub` at this site (`HfApi(endpoint="https://…")`) and `list
   author slot's `_id`, a submitter's `isPro`, `isAuthorParticipating`…) is left out rather than made up.
 - Counters are Hugging Face's as of the last sync, not this site's own votes and comments: those are in
   /api/v1/, which has both.
+- The keys of an object may come in another order than Hugging Face's (the declared fields first, and on
+  PostgreSQL jsonb keeps its own order): JSON objects are unordered, and no client reads them by position.
 
 These reads are the same for everyone, so they ask for no authentication (a Hugging Face token that
 `huggingface_hub` sends on its own is ignored, never refused) and each answer is cached under its URL until the
@@ -75,7 +77,11 @@ def shared(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 class HFShape(BaseModel):
-    """Hugging Face's JSON: the documented fields typed, every other field passed on as it came."""
+    """Hugging Face's JSON: the documented fields typed, every other field passed on as it came.
+
+    The import (papers.ingest.schema) checks the type of every field declared here before it keeps an item,
+    so a kept item always fits: an answer never fails its own schema.
+    """
 
     model_config = ConfigDict(extra="allow")
 
@@ -138,7 +144,7 @@ class HFDailyItemOut(HFShape):
 
     paper: HFPaperOut
     publishedAt: str | None = Field(None, description="Changed meaning over the years: use paper.publishedAt.")
-    title: str
+    title: str | None = Field(None, description="paper.title (whitespace normalised in 2024); always sent.")
     summary: str | None = None
     thumbnail: str | None = None
     mediaUrls: list[str] | None = None
