@@ -363,3 +363,10 @@ def test_markdown_of_an_unknown_paper_is_a_404_and_a_version_redirects(client, b
     response = client.get("/papers/2612.00001v2.md")
     assert response.status_code == 301
     assert response["Location"] == "/papers/2612.00001.md"
+
+
+def test_an_old_style_arxiv_id_is_one_path(client):
+    make_paper("hep-th/9901001", title="Strings", listed_on=None)
+    assert client.get("/api/papers/hep-th/9901001").json()["title"] == "Strings"
+    assert client.get("/api/papers/hep-th/9901001v2").json()["title"] == "Strings"
+    assert client.get("/papers/hep-th/9901001.md").text.startswith("# Strings\n")
