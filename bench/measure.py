@@ -1,12 +1,13 @@
 """Server time of the main pages, in-process with the test client (DEBUG off).
 
 p50/p95/p99/max and queries per request for the home page, a day in the middle of the corpus, 50 paper
-pages, 20 searches, and `/feed/` signed in as a member who follows 50 topics, authors, organisations and
-members.
+pages, 20 searches, `/feed/` signed in as a member who follows 50 topics, authors, organisations and
+members, and the Hugging Face compatible `/api/daily_papers` (the latest day, and the day in the middle).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -50,10 +51,15 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(samples)}
 
 
+def middle_day() -> dt.date:
+    """The listing day in the middle of the corpus."""
+    days = list(Listing.objects.filter(paper__in=synthetic_papers().values("pk")).days())
+    return days[len(days) // 2]
+
+
 def pages(papers: int, seed: int) -> list[Page]:
     """The pages to time, with their URLs and targets."""
-    days = list(Listing.objects.filter(paper__in=synthetic_papers().values("pk")).days())
-    middle = days[len(days) // 2]
+    middle = middle_day()
     many = synthetic_papers().filter(author_count__gte=15, paper_topics__position=14)
     candidates = list(many.order_by("arxiv_id").values_list("arxiv_id", flat=True))
     if len(candidates) < PAPER_PAGES:
@@ -70,6 +76,8 @@ def pages(papers: int, seed: int) -> list[Page]:
         Page("paper", f"paper page ({len(paper_urls)} papers)", paper_urls, 50),
         Page("search", f"search ({len(queries)} queries)", [f"/search/?{urlencode({'q': q})}" for q in queries], 150),
         Page("feed", "`/feed/` (member following 50)", ["/feed/"], 100, member=FEED_READER),
+        Page("api", "`/api/daily_papers`", ["/api/daily_papers"], 50),
+        Page("api_day", f"`/api/daily_papers?date={middle}`", [f"/api/daily_papers?date={middle}"], 50),
     ]
 
 

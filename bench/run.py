@@ -26,7 +26,7 @@ from bench.throughput import throughput
 from papers import feed, related_papers
 from papers.models import Authorship, Follow, Listing, PaperTopic, PaperVote, RelatedPaper, SavedPaper
 
-PAGE_NAMES = "home, day, paper, search, feed"
+PAGE_NAMES = "home, day, paper, search, feed, api, api_day"
 
 
 def run(options: dict, out: Output) -> dict:

@@ -1,4 +1,9 @@
-"""Throughput under gunicorn (DEBUG off) with wrk: /healthz/ (the trivial view) and / in the same run."""
+"""Throughput under gunicorn (DEBUG off) with wrk: /healthz/ (the trivial view) beside the pages in LOADED.
+
+Each page is loaded with the page cache on (the default) and off (every request renders): `/`, and the Hugging
+Face compatible API, whose answers clients poll (`/api/daily_papers`, the latest day, and a day in the middle of
+the corpus).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from bench.measure import middle_day
 from bench.output import Output
+
+# What wrk loads beside /healthz/, by name; `{day}` is the listing day in the middle of the corpus.
+LOADED = {"home": "/", "api": "/api/daily_papers", "api_day": "/api/daily_papers?date={day}"}
+
+
+def loaded_paths() -> dict[str, str]:
+    day = middle_day()
+    return {name: path.format(day=day) for name, path in LOADED.items()}
 
 
 def parse_wrk(output: str) -> dict:
@@ -47,11 +61,14 @@ def free_port() -> int:
 
 
 def throughput(options: dict, out: Output) -> dict | None:
-    """Requests per second of / (page cache on and off) against /healthz/, or None without wrk."""
+    """Requests per second of each page in LOADED (page cache on and off) against /healthz/, or None without wrk.
+
+    The figures of `/` are also under their first names (`home`, `home_uncached`, `ratio`, `ratio_uncached`)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         out.write("Throughput: skipped, wrk is not installed (apt-get install -y wrk).")
         return None
+    paths = loaded_paths()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         env = server_environment(Path(tmp), options["conn_max_age"])
         subprocess.run(
@@ -62,32 +79,33 @@ def throughput(options: dict, out: Output) -> dict | None:
         )
         results: dict[str, dict] = {}
         for name, extra in (("cached", {}), ("uncached", {"PAGE_CACHE_SECONDS": "0"})):
-            results[name] = serve_and_load(wrk, {**env, **extra}, Path(tmp), options, out, trivial=not results)
-    trivial, home, uncached = results["cached"]["healthz"], results["cached"]["home"], results["uncached"]["home"]
-    ratio = home["rps"] / trivial["rps"] if trivial["rps"] else 0.0
-    uncached_ratio = uncached["rps"] / trivial["rps"] if trivial["rps"] else 0.0
-    for label, figures in (
-        ("/healthz/", trivial),
-        ("/ (anonymous, page cache on: the default)", home),
-        ("/ (page cache off: every request renders)", uncached),
-    ):
-        out.log(
-            f"{label}: {figures['rps']:,.0f} req/s, latency p50 {figures.get('latency_p50_ms', 0):.1f} ms, "
-            f"p99 {figures.get('latency_p99_ms', 0):.1f} ms"
-        )
-    out.log(f"/ serves {ratio:.0%} of the trivial view's requests per second ({uncached_ratio:.0%} uncached)")
-    return {
-        "healthz": trivial,
-        "home": home,
-        "home_uncached": uncached,
-        "ratio": ratio,
-        "ratio_uncached": uncached_ratio,
-        "conn_max_age": env.get("DATABASE_CONN_MAX_AGE"),
-    }
+            results[name] = serve_and_load(wrk, {**env, **extra}, Path(tmp), options, out, paths, trivial=not results)
+    trivial = results["cached"]["healthz"]
+    out.log(
+        f"/healthz/: {trivial['rps']:,.0f} req/s, latency p50 {trivial.get('latency_p50_ms', 0):.1f} ms, "
+        f"p99 {trivial.get('latency_p99_ms', 0):.1f} ms"
+    )
+    figures: dict = {"healthz": trivial, "paths": paths, "conn_max_age": env.get("DATABASE_CONN_MAX_AGE")}
+    for name, path in paths.items():
+        cached, uncached = results["cached"][name], results["uncached"][name]
+        ratio = cached["rps"] / trivial["rps"] if trivial["rps"] else 0.0
+        uncached_ratio = uncached["rps"] / trivial["rps"] if trivial["rps"] else 0.0
+        for label, page in (("page cache on: the default", cached), ("page cache off", uncached)):
+            out.log(
+                f"{path} ({label}): {page['rps']:,.0f} req/s, latency p50 {page.get('latency_p50_ms', 0):.1f} ms, "
+                f"p99 {page.get('latency_p99_ms', 0):.1f} ms"
+            )
+        out.log(f"{path} serves {ratio:.0%} of the trivial view's requests per second ({uncached_ratio:.0%} uncached)")
+        figures |= {name: cached, f"{name}_uncached": uncached}
+        figures |= {f"{name}_ratio": ratio, f"{name}_ratio_uncached": uncached_ratio}
+    figures |= {"ratio": figures["home_ratio"], "ratio_uncached": figures["home_ratio_uncached"]}
+    return figures
 
 
-def serve_and_load(wrk: str, env: dict[str, str], tmp: Path, options: dict, out: Output, trivial: bool) -> dict:
-    """Start gunicorn with `env`, load `/` (and `/healthz/` when `trivial`) with wrk, stop it."""
+def serve_and_load(
+    wrk: str, env: dict[str, str], tmp: Path, options: dict, out: Output, paths: dict[str, str], trivial: bool
+) -> dict:
+    """Start gunicorn with `env`, load each of `paths` (and `/healthz/` when `trivial`) with wrk, stop it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp / "gunicorn.log"
@@ -108,8 +126,9 @@ def serve_and_load(wrk: str, env: dict[str, str], tmp: Path, options: dict, out:
         figures = {}
         if trivial:
             figures["healthz"] = load(wrk, base, "/healthz/", options["duration"], options["connections"], out)
-        load(wrk, base, "/", 2, options["connections"], out)  # Warm-up.
-        figures["home"] = load(wrk, base, "/", options["duration"], options["connections"], out)
+        for name, path in paths.items():
+            load(wrk, base, path, 2, options["connections"], out)  # Warm-up.
+            figures[name] = load(wrk, base, path, options["duration"], options["connections"], out)
         return figures
     except BaseException:
         out.error(f"gunicorn log:\n{log_path.read_text()[-3000:]}")

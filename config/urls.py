@@ -12,7 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls()),
     # Any other address under /api/ (the docs page, /api/docs/, is the site's own): a 404 problem document.
-    re_path(r"^api/(?!docs/?$)(?P<path>.*)$", api.unknown_path),
+    re_path(r"^api/(?!docs/?\Z)(?P<path>[\s\S]*)\Z", api.unknown_path),
     path("", include("papers.urls")),
 ]
 

@@ -205,11 +205,14 @@ class Node:
     continues: bool = False  # deeper replies continue on the comment's own page
 
 
-def build_thread(paper: Paper, viewer, sort: str = "best", root: Comment | None = None) -> list[Node]:
+def build_thread(
+    paper: Paper, viewer, sort: str = "best", root: Comment | None = None, max_depth: int = COMMENT_MAX_DEPTH
+) -> list[Node]:
     """The paper's comments as a tree, in three queries whatever its size.
 
-    Siblings sort by Wilson confidence ("best") or newest first; below COMMENT_MAX_DEPTH
-    levels (counted from `root` when given) replies continue on their comment's own page.
+    Siblings sort by Wilson confidence ("best") or newest first; below `max_depth` levels (counted from
+    `root` when given) replies continue on their comment's own page (the Markdown copy of a paper, which has
+    no width to run out of, goes deeper).
     """
     comments = list(Comment.objects.filter(paper=paper).select_related("author").order_by("created_at", "pk"))
     for comment in comments:
@@ -240,7 +243,7 @@ def build_thread(paper: Paper, viewer, sort: str = "best", root: Comment | None 
     def arrange(siblings: list[Node], depth: int) -> None:
         siblings.sort(key=key)
         for node in siblings:
-            if depth + 1 >= COMMENT_MAX_DEPTH and node.children:
+            if depth + 1 >= max_depth and node.children:
                 node.continues = True
                 node.children = []
             else:

@@ -67,6 +67,13 @@ urlpatterns = [
         name="detail-version",
     ),
     path("papers/<arxiv:arxiv_id>/bibtex/", listings.paper_bibtex, name="bibtex"),
+    # Hugging Face's address of a paper as Markdown (`HfApi.read_paper`); with a version, the same paper.
+    path("papers/<arxiv:arxiv_id>.md", listings.paper_as_markdown, name="markdown"),
+    path(
+        "papers/<arxiv_version:arxiv_id>.md",
+        RedirectView.as_view(pattern_name="papers:markdown", permanent=True),
+        name="markdown-version",
+    ),
     path("papers/<arxiv:arxiv_id>/upvote/", discussion.paper_upvote, name="upvote"),
     path("papers/<arxiv:arxiv_id>/save/", following.save_toggle, name="save"),
     path("papers/<arxiv:arxiv_id>/comments/", discussion.comment_create, name="comments"),

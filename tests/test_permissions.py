@@ -40,7 +40,7 @@ READ_ONLY = {
     "healthz", "readyz", "profile", "notifications", "moderation-log", "moderation-queue", "moderation-comment",
     "moderation-member", "private-feed", "saved", "saved-bibtex", "feed", "all-papers", "detail-version",
     "robots", "favicon", "sitemap", "sitemap-section", "day-feed", "week-feed", "month-feed", "trending-feed",
-    "search-feed", "api-docs",
+    "search-feed", "api-docs", "markdown", "markdown-version",
 }  # fmt: skip
 
 

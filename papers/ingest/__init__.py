@@ -8,7 +8,8 @@ Two steps, never mixed:
    database here, so a bad file in a run of many leaves the database exactly as it was.
 2. Write (`write`): `write_batches()` upserts every batch in one `transaction.atomic()`, loading existing
    rows in bulk and saving only what really changed, so importing the same data twice is a no-op
-   (no INSERT, no UPDATE, timestamps untouched).
+   (no INSERT, no UPDATE, timestamps untouched). Each listing also keeps its item as received
+   (`Listing.hf_item`, without hidden authors and dropped URLs), which the Hugging Face compatible API answers with.
 
 `sync` fetches days from Hugging Face (papers.hf) and runs both steps for each day.
 Callers use the names below, from `papers.ingest`.

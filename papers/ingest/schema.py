@@ -89,6 +89,9 @@ class UserIn(_Schema):
     name: Handle | None = None
     fullname: DisplayName | None = None
     avatarUrl: str | None = None
+    # Not stored in columns, but kept in the listing's item, whose types the API promises (papers.api.hf).
+    type: str | None = None
+    isPro: bool | None = None
 
     @model_validator(mode="after")
     def _has_username(self) -> UserIn:
@@ -108,6 +111,8 @@ class SubmitterIn(_Schema):
     name: Handle
     fullname: DisplayName | None = None
     avatarUrl: str | None = None
+    type: str | None = None
+    isPro: bool | None = None
 
 
 class OrganizationIn(_Schema):
@@ -118,9 +123,12 @@ class OrganizationIn(_Schema):
 
 
 class AuthorIn(_Schema):
+    id: ObjectId | None = Field(None, alias="_id")
     name: Annotated[str, Field(max_length=300)]
     hidden: bool = False
     user: UserIn | None = None
+    status: str | None = None
+    statusLastChangedAt: str | None = None
 
 
 class PaperIn(_Schema):
@@ -149,6 +157,9 @@ class ItemIn(_Schema):
     paper: PaperIn
     numComments: Count
     publishedAt: Timestamp | None = None
+    title: str | None = None  # the top-level copies are kept in the listing's item only
+    summary: str | None = None
+    isAuthorParticipating: bool | None = None
     thumbnail: str | None = None
     mediaUrl: str | None = None
     mediaUrls: list[str] | None = None
@@ -209,6 +220,9 @@ class DailyItem:
     submitter: UserRecord | None
     submitter_organization: OrganizationRecord | None
     users: tuple[UserRecord, ...]  # every user object in the item, for the HFUser rows
+    # The item as received, its hidden authors taken out: stored on the listing for /api/daily_papers. Not
+    # compared or hashed with the records above (a dict is neither frozen nor hashable).
+    hf_item: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass

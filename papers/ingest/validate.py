@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -88,10 +90,13 @@ def _validate_item(raw: Any, index: int, label: str, day: dt.date | None, warnin
     listing_date = _listing_date(item, day)
     byline = _byline(paper.authors, clean)
     keywords = _keywords(paper.ai_keywords or ())
-    if paper.mediaUrls is not None:
-        media = [clean.url(value, f"paper.mediaUrls[{i}]") for i, value in enumerate(paper.mediaUrls)]
-    else:
-        media = [clean.url(value, f"mediaUrls[{i}]") for i, value in enumerate(item.mediaUrls or ())]
+    # Every URL is checked, also those the columns do not take, because the listing keeps the item as received.
+    paper_media = [clean.url(value, f"paper.mediaUrls[{i}]") for i, value in enumerate(paper.mediaUrls or ())]
+    item_media = [clean.url(value, f"mediaUrls[{i}]") for i, value in enumerate(item.mediaUrls or ())]
+    media = paper_media if paper.mediaUrls is not None else item_media
+    thumbnail, media_url = clean.url(item.thumbnail, "thumbnail"), clean.url(item.mediaUrl, "mediaUrl")
+    organization = clean.organization(paper.organization, "paper.organization")
+    item_organization = clean.organization(item.organization, "organization")
     submitted_by = clean.user(item.submittedBy, "submittedBy")
     submitted_on_daily_by = clean.user(paper.submittedOnDailyBy, "paper.submittedOnDailyBy")
     return DailyItem(
@@ -105,11 +110,7 @@ def _validate_item(raw: Any, index: int, label: str, day: dt.date | None, warnin
         keywords=keywords,
         ai_summary=_text(paper.ai_summary or ""),
         ai_summary_model=paper.ai_summary_model or "",
-        thumbnail_url=(
-            clean.url(item.thumbnail, "thumbnail")
-            or clean.url(item.mediaUrl, "mediaUrl")
-            or THUMBNAIL_URL.format(arxiv_id=paper.id)
-        ),
+        thumbnail_url=thumbnail or media_url or THUMBNAIL_URL.format(arxiv_id=paper.id),
         media_urls=tuple(value for value in media if value),
         github_repo=clean.url(paper.githubRepo, "paper.githubRepo"),
         github_stars=paper.githubStars,
@@ -117,14 +118,42 @@ def _validate_item(raw: Any, index: int, label: str, day: dt.date | None, warnin
         hf_discussion_id=paper.discussionId or "",
         hf_upvotes=paper.upvotes,
         hf_comments=item.numComments,
-        organization=(
-            clean.organization(paper.organization, "paper.organization")
-            or clean.organization(item.organization, "organization")
-        ),
+        organization=organization or item_organization,
         submitter=submitted_by or submitted_on_daily_by,
         submitter_organization=clean.organization(item.submitterOrganization, "submitterOrganization"),
         users=tuple(u for u in (submitted_by, submitted_on_daily_by, *byline.users) if u),
+        hf_item=_stored_item(raw, clean.dropped),
     )
+
+
+_PATH_PART_RE = re.compile(r"(\w+)|\[(\d+)\]")
+
+
+def _stored_item(raw: dict[str, Any], dropped: list[str]) -> dict[str, Any]:
+    """The item as received, for the listing: a copy without its hidden authors (never stored, not even here)
+    and without the URLs validation dropped (`paper.mediaUrls[1]`, `submittedBy.avatarUrl`): no `javascript:`
+    link is kept anywhere, and like Hugging Face the copy says "none" with an absent key, never a null.
+
+    `_parse_item` has checked the shape already. The caller's decoded response is left as it was.
+    """
+    item = copy.deepcopy(raw)
+    # Deepest and last first, so that taking out one list element leaves the indexes of the others right.
+    for where in sorted(dropped, key=_path, reverse=True):
+        *parents, last = _path(where)
+        container = item
+        for part in parents:
+            container = container[part]
+        del container[last]
+    for container, received in ((item, raw), (item["paper"], raw["paper"])):
+        if received.get("mediaUrls") and not container.get("mediaUrls", True):
+            del container["mediaUrls"]  # every URL of the list was dropped
+    item["paper"]["authors"] = [author for author in item["paper"]["authors"] if author.get("hidden") is not True]
+    return item
+
+
+def _path(where: str) -> tuple[str | int, ...]:
+    """`paper.authors[2].user.avatarUrl` as ("paper", "authors", 2, "user", "avatarUrl")."""
+    return tuple(int(index) if index else key for key, index in _PATH_PART_RE.findall(where))
 
 
 def _parse_item(raw: Any) -> ItemIn:
@@ -153,6 +182,7 @@ class _Cleaner:
 
     label: str
     warnings: list[str]
+    dropped: list[str] = field(default_factory=list)  # where the URLs it dropped were (`paper.githubRepo`)
 
     def url(self, value: str | None, where: str) -> str:
         if not value or not value.strip():
@@ -160,6 +190,7 @@ class _Cleaner:
         if _is_http_url(value.strip()):
             return value.strip()
         self.warnings.append(f"{self.label}: {where}: {_short(value)} is not an absolute http(s) URL; ignored")
+        self.dropped.append(where)
         return ""
 
     def user(self, value: UserIn | SubmitterIn | None, where: str) -> UserRecord | None:

@@ -154,6 +154,7 @@ class _ListingValues:
     hf_upvotes: int
     hf_comments: int
     hf_position: int
+    hf_item: dict[str, Any] | None  # the item as received (papers.api.hf answers with it)
 
     @classmethod
     def of_row(cls, row: Listing) -> _ListingValues:
@@ -388,6 +389,7 @@ def _listing_values(item: DailyItem, ids: RelatedIds) -> _ListingValues:
         hf_upvotes=item.hf_upvotes,
         hf_comments=item.hf_comments,
         hf_position=item.position,
+        hf_item=item.hf_item,
     )
 
 

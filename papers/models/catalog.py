@@ -411,6 +411,32 @@ class ListingQuerySet(models.QuerySet):
     def day_after(self, day: dt.date) -> dt.date | None:
         return self.filter(date__gt=day).aggregate(day=models.Min("date"))["day"]
 
+    def between(self, first: dt.date, last: dt.date) -> Self:
+        return self.filter(date__range=(first, last))
+
+    def last_of_each_paper(self, first: dt.date, last: dt.date) -> Self:
+        """The listings between `first` and `last`, a paper relisted in them once: on its last day there."""
+        if first == last:
+            return self.between(first, last)
+        later = Listing.objects.filter(paper=OuterRef("paper"), date__gt=OuterRef("date"), date__lte=last)
+        return self.between(first, last).filter(~Exists(later))
+
+    def latest_of_each_paper(self) -> Self:
+        """Each paper's latest listing (the day its `last_listed_on` names)."""
+        return self.filter(date=F("paper__last_listed_on"))
+
+    def submitted_by(self, username: str) -> Self:
+        """The listings a Hugging Face user submitted to Daily Papers."""
+        return self.filter(submitter__username=username)
+
+    def in_hf_order(self) -> Self:
+        """Newest day first, each day in Hugging Face's own order."""
+        return self.order_by("-date", "hf_position", "pk")
+
+    def by_hotness(self) -> Self:
+        """The papers' trending order (`Paper.hotness`, stored and indexed), newest listing first on a tie."""
+        return self.order_by("-paper__hotness", "-paper_id", "-date")
+
     def feed_window(self, since: dt.date | None = None, until: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
         """(first, last) listing days of the personal feed's candidates: the FEED_WINDOW_DAYS days that end on the
         latest listing day, or on `until` when earlier (a digest's period), and start no earlier than `since`."""
@@ -437,6 +463,10 @@ class Listing(models.Model):
     hf_upvotes = models.PositiveIntegerField(default=0)
     hf_comments = models.PositiveIntegerField(default=0)
     hf_position = models.PositiveIntegerField(default=0, help_text="Place in Hugging Face's list for the day")
+    # The daily item exactly as Hugging Face sent it (hidden authors taken out: they are never stored), so that
+    # /api/daily_papers answers with Hugging Face's own JSON, fields we do not model included. Null for listings
+    # made before it was kept and for papers members submitted: papers.api.hf builds their items from the columns.
+    hf_item = models.JSONField(null=True, blank=True, help_text="The daily_papers item as received")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -22,10 +23,13 @@ from django.views.decorators.http import require_safe
 from ..arxiv import parse_arxiv_reference
 from ..atom import search_feed_url
 from ..bibtex import bibtex_entry
-from ..caching import cache_anonymous_page
+from ..caching import cache_anonymous_page, cache_shared_answer
+from ..discussion import build_thread
 from ..feed import follows_something
 from ..models import Author, Listing, Organization, Paper, Topic, TopicAlias
 from ..paging import paginate
+from ..paper_markdown import MAX_DEPTH as MARKDOWN_MAX_DEPTH
+from ..paper_markdown import paper_markdown
 from ..periods import ListingPeriod
 from ..rows import mark_upvoted, with_rows
 from .discussion import thread_context
@@ -245,6 +249,20 @@ def paper_bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     response = HttpResponse(bibtex_entry(paper, names), content_type="application/x-bibtex; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{arxiv_id.replace("/", "_")}.bib"'
     return response
+
+
+@require_safe
+@cache_shared_answer
+def paper_as_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """The paper as Markdown (papers.paper_markdown), at Hugging Face's address for it: what `HfApi.read_paper`
+    reads. The same for everyone, so cached for everyone: until the next import, and for at most PAGE_CACHE_SECONDS
+    (a new comment shows within that bound, as on the cached pages of visitors)."""
+    paper = get_object_or_404(Paper.objects.select_related("organization"), arxiv_id=arxiv_id)
+    names = list(paper.authorships.values_list("author__name", flat=True))
+    topics = [paper_topic.topic for paper_topic in paper.paper_topics.select_related("topic")]
+    thread = build_thread(paper, AnonymousUser(), max_depth=MARKDOWN_MAX_DEPTH)
+    document = paper_markdown(paper, names, topics, thread, request.build_absolute_uri)
+    return HttpResponse(document, content_type="text/markdown; charset=utf-8")
 
 
 @require_safe

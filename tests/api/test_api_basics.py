@@ -169,3 +169,10 @@ def test_anonymous_reads_come_from_the_page_cache_until_an_import(
     bump_pages_version()  # what an import does
     Paper.objects.update(hf_upvotes=0)
     assert client.get("/api/v1/papers?limit=5").content != first.content
+
+
+@pytest.mark.parametrize("path", ["/api/papers/%0A", "/api/papers/a%0Ab", "/api/v1/x%0D%0A", "/api/%0A"])
+def test_an_address_with_a_line_break_is_a_problem_document_too(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

@@ -95,13 +95,16 @@ def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
     assert re.search(r"\| `/` p95 \| [\d.]+ ms \| ≤ 50 ms \| (PASS|FAIL) \|", output)
     assert re.search(r"\| search \(20 queries\) p95 \| [\d.]+ ms \| ≤ 150 ms \| (PASS|FAIL) \|", output)
     assert "| `/` throughput | not measured | ≥ 40% of `/healthz/` | skipped |" in output
+    assert re.search(r"\| `/api/daily_papers` p95 \| [\d.]+ ms \| ≤ 50 ms \| (PASS|FAIL) \|", output)
+    assert re.search(r"\| `/api/daily_papers\?date=\d{4}-\d{2}-\d{2}` p95 \| [\d.]+ ms \| ≤ 50 ms \|", output)
+    assert "| `/api/daily_papers` throughput | not measured | ≥ 40% of `/healthz/` | skipped |" in output
 
     figures = json.loads((tmp_path / "bench.json").read_text())
     assert not figures["corpus"]["generated"]
     assert figures["corpus"]["related_seconds"] >= 0  # the reused corpus had none yet
     assert RelatedPaper.objects.filter(paper__in=synthetic_corpus.synthetic_papers()).exists()
     assert re.search(r"\| `/feed/` \(member following 50\) p95 \| [\d.]+ ms \| ≤ 100 ms \| (PASS|FAIL) \|", output)
-    assert set(figures["pages"]) == {"home", "day", "paper", "search", "feed"}
+    assert set(figures["pages"]) == {"home", "day", "paper", "search", "feed", "api", "api_day"}
     for page in figures["pages"].values():
         assert page["requests"] == 3
         assert 0 < page["p50"] <= page["p95"] <= page["max"]
@@ -112,3 +115,4 @@ def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
     assert figures["members"]["reader_follows"] == 50
     assert figures["members"]["reader_candidates"] >= 30
     assert figures["pages"]["feed"]["queries"] <= 18
+    assert figures["pages"]["api"]["queries"] <= 3 and figures["pages"]["api_day"]["queries"] <= 3

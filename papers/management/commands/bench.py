@@ -24,8 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--warmup", type=int, default=1, help="Warm-up passes over each page's URLs (default 1).")
         parser.add_argument(
             "--pages",
-            default="home,day,paper,search,feed",
-            help="Pages to time, comma-separated (default: home,day,paper,search,feed).",
+            default="home,day,paper,search,feed,api,api_day",
+            help="Pages to time, comma-separated (default: home,day,paper,search,feed,api,api_day).",
         )
         parser.add_argument("--no-load", action="store_true", help="Skip the gunicorn + wrk throughput part.")
         parser.add_argument("--duration", type=int, default=10, help="Seconds of each wrk run (default 10).")
