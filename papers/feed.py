@@ -416,7 +416,7 @@ def mute_reason(user, kind: str, target_id: int) -> str:
         return f"You will no longer see papers because they are similar to “{seed.title}”."
     target = find_target(kind, target_id, field="pk")
     mute_target(user, target)
-    name = f"@{target.username}" if kind == Target.MEMBER else str(target)
+    name = f"@{target}" if kind == Target.MEMBER else str(target)  # a member's str() is the username
     return f"Muted {name}."
 
 
