@@ -269,7 +269,7 @@ def get_settings(request: HttpRequest):
 
 @me_router.patch(
     "/me",
-    response={200: SettingsOut, **responses(401, 403, 422, 429)},
+    response={200: SettingsOut, **responses(400, 401, 403, 422, 429)},
     auth=member,
     summary="Change your profile and preferences",
 )

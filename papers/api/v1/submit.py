@@ -58,7 +58,7 @@ def answer(request: HttpRequest, paper: Paper, created: bool) -> dict:
 
 @papers_router.post(
     "/papers",
-    response={200: SubmittedPaperOut, 201: SubmittedPaperOut, **responses(401, 403, 422, 429, 503)},
+    response={200: SubmittedPaperOut, 201: SubmittedPaperOut, **responses(400, 401, 403, 422, 429, 503)},
     auth=member,
     summary="Submit a paper from arXiv",
 )
