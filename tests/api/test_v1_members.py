@@ -308,6 +308,12 @@ def test_ill_typed_fields_are_422s(client, ada, token, body):
     assert User.objects.filter(pk=ada.pk).values().get() == before
 
 
+@pytest.mark.parametrize("raw", ["[null, null]", "[]", '[{"bio": "a"}]', '"bio"', "5", "null"])
+def test_a_body_that_is_not_an_object_is_a_422_not_an_empty_change(client, ada, token, raw):
+    answer = problem(call(client, "PATCH", "/api/v1/me", raw=raw, token=token), 422)
+    assert "send a JSON object" in answer["detail"]
+
+
 def test_anonymous_requests_and_read_only_tokens_cannot_change_a_profile(client, ada):
     problem(call(client, "PATCH", "/api/v1/me", {"bio": "Hacked"}), 401)
     problem(call(client, "GET", "/api/v1/me/settings"), 401)

@@ -17,7 +17,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Path, Query, Router, Schema
 from ninja.errors import ValidationError as InvalidRequest
-from pydantic import AfterValidator, Field
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, Field, model_validator
 
 from accounts.forms import ProfileForm
 from accounts.models import MAX_LINKS, User
@@ -215,6 +216,15 @@ class SettingsIn(Schema):
         description="Email me the best papers of my feed: off, daily or weekly (on Mondays)." + UNCHANGED,
         json_schema_extra={"enum": [choice.value for choice in User.Digest]},
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def an_object(cls, value: object) -> object:
+        """A JSON object: ninja's Schema (which hands this its DjangoGetter) would read an array, a string or null
+        as an object with no fields (all unchanged), and a client that sent one means something else."""
+        if not isinstance(value._obj if isinstance(value, DjangoGetter) else value, dict):
+            raise ValueError("send a JSON object of the fields to change")
+        return value
 
 
 def settings_out(request: HttpRequest, user: User) -> dict:
