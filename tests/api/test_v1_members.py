@@ -298,6 +298,11 @@ def test_what_the_settings_page_refuses_is_a_422_naming_the_field(client, ada, t
         {"links": "https://one.example"},
         {"links": ["https://a.example\nhttps://b.example"]},
         {"upvotes_public": "maybe"},
+        {"email_on_mention": 0},
+        {"recency": "3"},
+        {"recency": True},
+        {"recency": 2.0},
+        {"digest": 1},
     ],
 )
 def test_ill_typed_fields_are_422s(client, ada, token, body):

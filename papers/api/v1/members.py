@@ -203,11 +203,18 @@ class SettingsIn(Schema):
     links: list[Link] | None = Field(
         None, description=f"Up to {MAX_LINKS} http(s) addresses; empty items are left out." + UNCHANGED
     )
-    upvotes_public: bool | None = Field(None, description="Show the papers you upvote on your profile." + UNCHANGED)
-    email_on_reply: bool | None = Field(None, description="Email me when someone replies to my comments." + UNCHANGED)
-    email_on_mention: bool | None = Field(None, description="Email me when someone mentions me." + UNCHANGED)
+    upvotes_public: bool | None = Field(
+        None, strict=True, description="Show the papers you upvote on your profile." + UNCHANGED
+    )
+    email_on_reply: bool | None = Field(
+        None, strict=True, description="Email me when someone replies to my comments." + UNCHANGED
+    )
+    email_on_mention: bool | None = Field(
+        None, strict=True, description="Email me when someone mentions me." + UNCHANGED
+    )
     recency: int | None = Field(
         None,
+        strict=True,
         description="How much newness counts in your feed: 1 a little, 2 some, 3 much." + UNCHANGED,
         json_schema_extra={"enum": [choice.value for choice in User.Recency]},
     )
