@@ -5,6 +5,9 @@ A profile says what /users/<username>/ says (papers.views.people.profile): a del
 not there (404), and the papers a member upvoted are shown only if they chose so (`upvotes_public`), or to
 themself. Your profile and preferences change as /settings/ changes them: through accounts.forms.ProfileForm, so
 the rules and their messages are the form's, under the same "settings" rate limit.
+
+PATCH /me is added to me.router (papers.api.v1.me), beside GET /me: ninja answers a path from one router only,
+so on this router it would be shadowed (405).
 """
 
 from __future__ import annotations
@@ -253,7 +256,7 @@ def settings_out(request: HttpRequest, user: User) -> dict:
 def form_data(user: User, changes: dict) -> dict:
     """What the settings form would post: the member's values as they are, with `changes` over them (a checkbox
     left out of a form means "off", so every field is sent)."""
-    data = {name: getattr(user, name) for name in ProfileForm._meta.fields}
+    data = {name: getattr(user, name) for name in ProfileForm.base_fields}
     data |= changes
     data["links"] = "\n".join(data["links"] or [])
     return data

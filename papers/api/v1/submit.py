@@ -11,6 +11,7 @@ router only, so a POST /papers on a router of its own would be shadowed (405).
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Schema, Status
@@ -41,7 +42,7 @@ class SubmitIn(Schema):
     )
 
 
-def refuse(message: str, code: str) -> None:
+def refuse(message: str, code: str) -> NoReturn:
     """The page's form error as a 422 problem whose `errors` name the field as pydantic's do."""
     raise InvalidRequest([{"loc": ["body", "data", "arxiv"], "msg": message, "type": code}])
 
