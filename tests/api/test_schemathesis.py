@@ -9,6 +9,7 @@ member's read-and-write token, on the recorded days, on SQLite and (in CI's seco
 from __future__ import annotations
 
 import pytest
+import responses
 import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
@@ -48,6 +49,13 @@ def recorded_days(archive, db, settings):
     """The recorded days, with write limits high enough that generated writes are checked for what they do, not
     only refused (the 429s are tested apart)."""
     settings.WRITE_RATE_LIMITS = dict.fromkeys(settings.WRITE_RATE_LIMITS, "100000/60")
+
+
+@pytest.fixture(autouse=True)
+def no_arxiv():
+    """arXiv is never asked (POST /api/v1/papers): a paper not here fails as when arXiv does not answer, a 503."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        yield
 
 
 @pytest.fixture

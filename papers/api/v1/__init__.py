@@ -18,3 +18,8 @@ router.add_router("", discussion.router)
 router.add_router("", votes.router)
 router.add_router("", following_router)
 router.add_router("", me_router)
+
+# submit adds POST /papers to papers.router and members PATCH /me to me.router: ninja answers a path from one router.
+from . import members, submit  # noqa: E402, F401
+
+router.add_router("", members.router)

@@ -386,3 +386,66 @@ class NotificationOut(Schema):
 class NotificationsReadOut(Schema):
     marked: int = Field(description="How many notifications were unread and are read now.")
     detail: str
+
+
+# Members and their profiles (papers.api.v1.members), and papers members bring from arXiv (papers.api.v1.submit).
+
+
+class MemberCountsOut(Schema):
+    comments: int = Field(description="Their comments that count (neither deleted nor hidden), as the profile says.")
+    submissions: int = Field(description="The papers they brought from arXiv.")
+    upvotes: int | None = Field(description="The papers they upvoted; null when they keep their upvotes private.")
+
+
+class MemberViewerOut(Schema):
+    """The asking member's relation to this member."""
+
+    you: bool = Field(description="This is your own profile.")
+    mode: Literal["follow", "mute"] | None = Field(description="You follow or mute them (never both), or neither.")
+
+
+class MemberOut(Schema):
+    """A member's public profile, as /users/{username}/ shows it."""
+
+    username: str
+    display_name: str = Field(description="The name they chose; empty when they chose none.")
+    name: str = Field(description="The name the site shows: the display name, else the username.")
+    url: str = Field(description="Their profile page on the site.")
+    bio: str = Field(description="What they say about themself, in Markdown as written.")
+    bio_html: str = Field(description="The site's rendering of `bio`, sanitised; empty without a bio.")
+    links: list[str] = Field(description="Up to four http(s) addresses (homepage, Google Scholar, GitHub…).")
+    karma: int = Field(description="Upvotes their comments received, recounted from the votes.")
+    joined: dt.datetime
+    suspended: bool = Field(description="Suspended by the moderators: they can read, not write.")
+    upvotes_public: bool = Field(description="Whether their upvoted papers are shown to everyone.")
+    counts: MemberCountsOut
+    comments_url: str = Field(description="GET: their comments, newest first.")
+    submissions_url: str = Field(description="GET: the papers they brought from arXiv, newest first.")
+    upvotes_url: str | None = Field(description="GET: the papers they upvoted; null when these are private.")
+    viewer: MemberViewerOut | None = Field(description="Null for anonymous requests.")
+
+
+class MemberCommentOut(CommentOut):
+    paper_title: str = Field(description="The title of the paper it is on, as the profile shows it.")
+    paper_url: str
+
+
+class SubmittedPaperOut(PaperDetailOut):
+    created: bool = Field(description="True: listed today, brought by you. False: it was on the site before.")
+    detail: str = Field(description="What the site says: “Thanks! … is listed today.” or “Already here: …”.")
+
+
+class SettingsOut(Schema):
+    """Your profile and preferences, as /settings/ shows them."""
+
+    username: str
+    display_name: str
+    bio: str
+    bio_html: str
+    links: list[str]
+    upvotes_public: bool
+    email_on_reply: bool
+    email_on_mention: bool
+    recency: int = Field(description="How much newness counts in your feed: 1 a little, 2 some, 3 much.")
+    digest: Literal["off", "daily", "weekly"] = Field(description="Email of the best papers of your feed.")
+    url: str = Field(description="Your public profile.")
