@@ -103,6 +103,9 @@ def related_figures(generated: bool, out: Output) -> float | None:
         return None
     started = time.monotonic()
     changed = related_papers.refresh()
+    if connection.vendor == "postgresql":  # statistics of the filled table, or the planner guesses from an empty one
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(RelatedPaper._meta.db_table)}")
     seconds = round(time.monotonic() - started, 1)
     out.log(f"Related papers of every paper: {changed:,} papers' rows written in {seconds:.1f}s")
     return seconds
