@@ -58,12 +58,17 @@ def bearer(user, scope: str = "write") -> str:
     return ApiToken.issue(user, f"{scope} token", scope)[1]
 
 
-def problem(response, status: int) -> dict:
-    """The problem document of `response`, which must have `status`."""
+def bearer_header(user, scope: str = "write") -> dict[str, str]:
+    """The Authorization header of a new token of `user`'s, for the test client's `headers=`."""
+    return {"Authorization": f"Bearer {bearer(user, scope)}"}
+
+
+def problem(response, status: int, detail: str = "") -> dict:
+    """The problem document of `response`, which must have `status` (and say `detail`, when given)."""
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
     document = response.json()
-    assert document["status"] == status and document["detail"]
+    assert document["status"] == status and document["detail"] and detail in document["detail"]
     return document
 
 

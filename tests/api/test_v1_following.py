@@ -13,24 +13,11 @@ from accounts.models import ApiToken
 from papers import follows
 from papers.api.main import api
 from papers.models import Author, Follow, TopicAlias
+from tests.api.calls import bearer_header as bearer
+from tests.api.calls import problem as assert_problem
 from tests.factories import make_author, make_organization, make_topic
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM = "application/problem+json"
-
-
-def bearer(user, scope: str = ApiToken.Scope.WRITE) -> dict[str, str]:
-    _, secret = ApiToken.issue(user, f"{scope} token", scope)
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def assert_problem(response, status: int, detail: str = "") -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status and detail in body["detail"]
-    return body
 
 
 @pytest.fixture

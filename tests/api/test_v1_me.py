@@ -25,25 +25,13 @@ from papers.models import (
     PaperSimilarity,
     PaperTopic,
 )
+from tests.api.calls import bearer_header as bearer
+from tests.api.calls import problem as assert_problem
 from tests.factories import make_author, make_comment, make_organization, make_paper, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
-PROBLEM = "application/problem+json"
 LATEST = dt.date(2026, 8, 18)
-
-
-def bearer(user, scope: str = ApiToken.Scope.WRITE) -> dict[str, str]:
-    _, secret = ApiToken.issue(user, f"{scope} token", scope)
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def assert_problem(response, status: int, detail: str = "") -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status and detail in body["detail"]
-    return body
 
 
 @pytest.fixture
