@@ -2,7 +2,8 @@
 
 Token requests need no CSRF token (a browser never sends the header by itself); session requests that
 write keep Django's CSRF check (the `X-CSRFToken` header with the `csrftoken` cookie), as the site's forms do.
-A read-scope token reads; writing needs a read-and-write token.
+A read-scope token reads; writing needs a read-and-write token. A suspended member is refused what the site
+refuses them (`require_can_write`), by the routes, not here.
 
 Routes say `auth=viewer` (anyone; members see their own state) or `auth=member` (a member is required).
 Either way `request.user` is the member or AnonymousUser, and `request.auth` the same.
@@ -64,13 +65,22 @@ class _Auth:
         user = request.user
         if self.required and not user.is_authenticated:
             raise AuthenticationError()
-        if writing and user.is_authenticated and not user.can_write:
-            raise AuthorizationError(message="Your account cannot vote, comment, save or follow right now.")
         return user if user.is_authenticated else AnonymousUser()
 
 
 viewer = _Auth(required=False)
 member = _Auth(required=True)
+
+
+SUSPENDED = "Your account is suspended, so you can read but not vote, comment, flag or submit."
+
+
+def require_can_write(request: HttpRequest) -> None:
+    """Refuse (403) what a suspended member may not do on the site either: vote, comment, flag, submit. Saving,
+    following, muting, notifications, their own profile and deleting their own comments stay open, as in the
+    browser (papers.views.http.check_can_write and the model functions decide the same)."""
+    if not request.user.can_write:
+        raise Problem(403, SUSPENDED)
 
 
 def throttle(request: HttpRequest, action: str) -> None:

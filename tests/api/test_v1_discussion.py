@@ -247,7 +247,8 @@ def test_a_signed_in_browser_writes_with_its_csrf_token_only(paper, ada):
 def test_a_suspended_member_cannot_comment_vote_or_flag(client, paper, ada, bob, token):
     theirs = make_comment(paper, bob, "Theirs")
     ada.suspend("trolling")
-    assert problem(post(client, paper, {"body": "Hi"}, token=token), 403)["detail"].startswith("Your account cannot")
+    refusal = problem(post(client, paper, {"body": "Hi"}, token=token), 403)
+    assert refusal["detail"] == "Suspended members cannot comment."
     problem(call(client, "PUT", comment_url(theirs, "/vote"), token=token), 403)
     problem(call(client, "POST", comment_url(theirs, "/flag"), {"reason": "spam"}, token=token), 403)
     assert Comment.objects.count() == 1 and not CommentVote.objects.exists() and not Flag.objects.exists()
@@ -509,3 +510,13 @@ def test_the_api_docs_page_lists_the_comment_routes(client):
     page = client.get("/api/docs/")
     assert page.status_code == 200
     assert "Post a comment or a reply" in page.text and "Flag a comment for the moderators" in page.text
+
+
+def test_a_suspended_member_cannot_edit_but_still_deletes_their_comment_as_in_the_browser(client, paper, ada, token):
+    mine = make_comment(paper, ada, "Mine")
+    ada.suspend("trolling")
+    response = call(client, "PATCH", comment_url(mine), {"body": "Edited"}, token=token)
+    assert "suspended" in problem(response, 403)["detail"]
+    assert call(client, "DELETE", comment_url(mine), token=token).status_code == 204
+    mine.refresh_from_db()
+    assert mine.is_deleted

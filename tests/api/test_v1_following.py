@@ -178,11 +178,14 @@ def test_a_read_token_reads_but_cannot_write(client, member, targets):
     assert follows.stance(member, targets["organization"]) is None
 
 
-def test_a_suspended_member_cannot_follow(api_client, member, targets):
+def test_a_suspended_member_still_follows_and_mutes_as_in_the_browser(api_client, member, targets):
+    """Suspension stops voting, commenting, flagging and submitting; the site's follow buttons stay open."""
     client, token = api_client
     member.suspend("Spam")
-    assert_problem(client.put("/api/v1/follows/topic/3dgs", headers=token), 403, "cannot vote, comment, save or follow")
-    assert client.get("/api/v1/me/follows", headers=token).status_code == 200
+    assert client.put("/api/v1/follows/topic/3dgs", headers=token).status_code == 200
+    assert client.put("/api/v1/mutes/organization/tencent", headers=token).status_code == 200
+    assert follows.stance(member, targets["topic"]) == Follow.Mode.FOLLOW
+    assert follows.stance(member, targets["organization"]) == Follow.Mode.MUTE
 
 
 def test_a_browser_session_writes_with_its_csrf_token_only(member, targets):

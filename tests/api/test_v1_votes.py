@@ -76,11 +76,12 @@ def test_anonymous_requests_and_read_only_tokens_cannot_vote_or_save(client, pap
     assert not PaperVote.objects.exists() and not SavedPaper.objects.exists()
 
 
-def test_a_suspended_member_cannot_vote_or_save(client, paper, ada, token):
+def test_a_suspended_member_cannot_vote_but_still_saves_as_in_the_browser(client, paper, ada, token):
     ada.suspend("Spam")
-    problem(call(client, "PUT", url(paper, "vote"), token=token), 403)
-    problem(call(client, "PUT", url(paper, "save"), token=token), 403)
-    assert not PaperVote.objects.exists() and not SavedPaper.objects.exists()
+    assert "suspended" in problem(call(client, "PUT", url(paper, "vote"), token=token), 403)["detail"]
+    problem(call(client, "DELETE", url(paper, "vote"), token=token), 403)
+    assert call(client, "PUT", url(paper, "save"), token=token).json()["viewer"]["saved"] is True
+    assert not PaperVote.objects.exists() and SavedPaper.objects.filter(user=ada).exists()
 
 
 def test_a_signed_in_browser_votes_and_saves_with_its_csrf_token_only(paper, ada):

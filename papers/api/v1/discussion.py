@@ -19,7 +19,7 @@ from ninja.errors import ValidationError as InvalidRequest
 from papers import discussion
 from papers.models import Comment, Flag, Paper
 
-from ..auth import member, throttle, viewer
+from ..auth import member, require_can_write, throttle, viewer
 from ..problems import Problem, responses
 from .papers import ArxivId, find_paper
 from .schemas import CommentOut, Text, ThreadCommentOut, ThreadOut, api_comment_url, comment_out, thread_out
@@ -193,6 +193,7 @@ def post_comment(
 def edit_comment(request: HttpRequest, data: CommentEditIn, comment_id: CommentId):
     """Replace the text of your comment: its author may, for 30 minutes after posting it (403 for anyone else;
     409 once the 30 minutes are over or the comment is deleted or hidden)."""
+    require_can_write(request)
     throttle(request, "comment")
     comment = find_comment(request, comment_id)
     with transaction.atomic():

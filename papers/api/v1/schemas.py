@@ -318,7 +318,7 @@ class MeOut(Schema):
     name: str = Field(description="The name the site shows: the display name, else the username.")
     url: str = Field(description="The member's public profile.")
     token_scope: Literal["read", "write"] | None = Field(description="The scope of the token used; null: a session.")
-    can_write: bool = Field(description="Whether the account may vote, comment, save and follow (not suspended).")
+    can_write: bool = Field(description="Whether the account may vote, comment, flag and submit (not suspended).")
     unread_notifications: int
 
 

@@ -22,7 +22,7 @@ from papers.arxiv import ArxivError, fetch_arxiv_entry, submit_paper
 from papers.models import Paper
 from papers.views.submit import SubmitForm
 
-from ..auth import member, throttle
+from ..auth import member, require_can_write, throttle
 from ..problems import Problem, responses
 from .papers import get_paper
 from .papers import router as papers_router
@@ -73,6 +73,7 @@ def submit(request: HttpRequest, data: SubmitIn, response: HttpResponse):
     - Not an arXiv id or address, or an id arXiv does not know: a 422 problem saying so.
     - arXiv not answering: a 503 problem with Retry-After; nothing is written.
     """
+    require_can_write(request)
     throttle(request, "submit")
     form = SubmitForm({"reference": data.arxiv})
     if not form.is_valid():

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 from papers import follows
 from papers.models import Paper
 
-from ..auth import member, throttle
+from ..auth import member, require_can_write, throttle
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, Page, page
 from ..problems import responses
 from .papers import LIMIT_DESCRIPTION, ArxivId, find_paper
@@ -37,6 +37,7 @@ def paper_with_counts(arxiv_id: str) -> Paper:
 def upvote(request: HttpRequest, arxiv_id: ArxivId):
     """Upvote the paper (once: again changes nothing). Its upvotes and points are recounted from the votes, and
     it becomes a seed of your personal feed."""
+    require_can_write(request)
     throttle(request, "vote")
     paper = paper_with_counts(arxiv_id)
     with transaction.atomic():
@@ -52,6 +53,7 @@ def upvote(request: HttpRequest, arxiv_id: ArxivId):
 )
 def remove_upvote(request: HttpRequest, arxiv_id: ArxivId):
     """Take back your upvote of the paper (without one, nothing changes); its counts are recounted."""
+    require_can_write(request)
     throttle(request, "vote")
     paper = paper_with_counts(arxiv_id)
     with transaction.atomic():
