@@ -147,6 +147,9 @@ else:
 
 # Seconds an anonymous visitor's page may be served from the cache (0 turns the page cache off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+# Seconds a member's listing or paper page may be kept as a shared render (papers.shared_pages; 0 turns it off).
+# Votes and comments change its key at once; other changes show within this bound, as on the visitors' pages.
+MEMBER_PAGE_SECONDS = env_int("MEMBER_PAGE_SECONDS", PAGE_CACHE_SECONDS)
 # Seconds a rendered listing row may be kept (its key changes whenever the paper does; 0 turns it off).
 ROW_CACHE_SECONDS = env_int("ROW_CACHE_SECONDS", 3600)
 # The personal feed shows papers listed this many days before the latest listing day, at most.

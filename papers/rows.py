@@ -72,14 +72,19 @@ def with_rows(papers: Sequence[Paper]) -> Sequence[Paper]:
     return papers
 
 
+def viewer_state(user, paper_ids) -> set[tuple[int, str]]:
+    """(paper id, "upvote") and (paper id, "save") for each of `paper_ids` that `user` upvoted or saved: one query."""
+    if not user.is_authenticated or not paper_ids:
+        return set()
+    ids = list(paper_ids)
+    votes = PaperVote.objects.filter(user=user, paper_id__in=ids).annotate(kind=Value("upvote"))
+    saves = SavedPaper.objects.filter(user=user, paper_id__in=ids).annotate(kind=Value("save"))
+    return set(votes.values_list("paper_id", "kind").union(saves.values_list("paper_id", "kind"), all=True))
+
+
 def mark_upvoted(papers: Sequence[Paper], user) -> Sequence[Paper]:
     """Set `is_upvoted` and `is_saved` on each paper for `user`, in one query for the whole page."""
-    state: set[tuple[int, str]] = set()
-    if user.is_authenticated and papers:
-        ids = [p.pk for p in papers]
-        votes = PaperVote.objects.filter(user=user, paper_id__in=ids).annotate(kind=Value("upvote"))
-        saves = SavedPaper.objects.filter(user=user, paper_id__in=ids).annotate(kind=Value("save"))
-        state = set(votes.values_list("paper_id", "kind").union(saves.values_list("paper_id", "kind"), all=True))
+    state = viewer_state(user, [p.pk for p in papers])
     for paper in papers:
         paper.is_upvoted = (paper.pk, "upvote") in state
         paper.is_saved = (paper.pk, "save") in state

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
+from .. import shared_pages
 from ..arxiv import parse_arxiv_reference
 from ..atom import search_feed_url
 from ..bibtex import bibtex_entry
@@ -32,6 +33,7 @@ from ..paper_markdown import MAX_DEPTH as MARKDOWN_MAX_DEPTH
 from ..paper_markdown import paper_markdown
 from ..periods import ListingPeriod
 from ..rows import mark_upvoted, with_rows
+from ..shared_pages import paper_fingerprint
 from .discussion import thread_context
 from .feed import render_feed
 from .http import HtmxHttpRequest, render_page
@@ -141,9 +143,16 @@ def sort_choice(request: HttpRequest) -> str:
 
 def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | None = None) -> HttpResponse:
     page = paginate(request, papers.for_rows())
-    mark_upvoted(with_rows(page.items), request.user)
     context |= {"page": page, "sort": sort, "sorts": Paper.SORTS}
-    return render_page(request, "papers/paper_list.html", context, "listing")
+    return shared_pages.respond(
+        request,
+        "papers/paper_list.html",
+        context,
+        fingerprint=[page.has_next, *paper_fingerprint(page.items)],
+        buttons=page.items,
+        rows=page.items,
+        partial="listing",
+    )
 
 
 @require_safe
@@ -230,15 +239,23 @@ def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         return TemplateResponse(request, "papers/paper_missing.html", {"arxiv_id": arxiv_id}, status=404)
     authorships = list(paper.authorships.select_related("author", "hf_user"))
     related = paper.related()
-    mark_upvoted([paper, *related], request.user)
-    context = thread_context(request, paper) | {
+    context = {
+        "paper": paper,
         "authorships": authorships,
         "paper_topics": paper.paper_topics.select_related("topic"),
         "listings": paper.listings.select_related("submitter", "submitter_organization").order_by("-date"),
-        "related": with_rows(related),
+        "related": related,
         "bibtex": bibtex_entry(paper, [a.author.name for a in authorships]),
     }
-    return TemplateResponse(request, "papers/paper_detail.html", context)
+    return shared_pages.respond(
+        request,
+        "papers/paper_detail.html",
+        context,
+        fingerprint=paper_fingerprint([paper, *related]),
+        buttons=[paper, *related],
+        rows=related,
+        live={"papers/includes/discussion.html": lambda: thread_context(request, paper)},
+    )
 
 
 @require_safe

@@ -1,0 +1,186 @@
+"""Pages for members from shared renders: the part that is the same for every member is rendered once, and each
+request only fills in the member's own parts.
+
+A listing or paper page looks the same to every member but for a few parts: the header (name, menu, unread
+count), the pressed state of each upvote, save and follow button, the CSRF token, and on a paper page the
+discussion (reply forms, the member's own edit links, comment votes). Rendering the whole page for every request
+costs most of a member's request, so for members the page is rendered once with markers where those parts go:
+
+- a button part (`{% member_part "upvote" paper %}…{% endmember_part %}`, templatetags/member_parts.py) is
+  rendered in each of its states (pressed or not; followed, muted or neither), and the request picks one;
+- a live part (`{% member_live "includes/user_nav.html" %}`) is rendered for the request, from its own small
+  template;
+- the CSRF token is a marker replaced by the request's token.
+
+The render is kept in the cache for MEMBER_PAGE_SECONDS under a key made of the address, the htmx headers, the
+pages version (an import bumps it) and a fingerprint of what the page shows that members change: each paper's
+points, comment count and last change. A vote or comment therefore changes the key and shows at once to everyone;
+anything else shows within that bound, as on the visitors' cached pages. Filling a page in costs a fixed
+number of indexed lookups: the member's votes and saves of the papers shown (one query), their follows (one, on
+pages with follow buttons) and what the live parts read (the unread count; a paper page's thread).
+
+Moderators, and requests with messages to show, get the page rendered for them as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+
+from . import follows
+from .caching import pages_version
+from .models import Paper
+from .rows import mark_upvoted, viewer_state, with_rows
+
+COLLECTOR = "shared_render"  # the context variable that holds the SharedRender while a shared render runs
+BUTTONS = ("upvote", "save", "follow")
+LIVE = "live"
+
+# What a view hands over for its live parts: template name → a function returning that part's context.
+LiveContext = dict[str, Callable[[], dict]]
+
+
+@dataclass
+class SharedRender:
+    """Collects the member's parts while a page renders for everyone, then splits the HTML around them."""
+
+    nonce: str = field(default_factory=lambda: secrets.token_hex(8))  # markers no page text can forge
+    parts: list[tuple[str, Any, Any]] = field(default_factory=list)  # (kind, key, variants or live values)
+
+    def marker(self, name: str) -> str:
+        return f"\ue000{self.nonce}:{name}\ue001"
+
+    @property
+    def csrf_marker(self) -> str:
+        return self.marker("csrf")
+
+    def button(self, kind: str, key: Any, variants: dict[Any, str]) -> str:
+        """Stand in for a button part: `variants` is its HTML in each state."""
+        self.parts.append((kind, key, variants))
+        return self.marker(str(len(self.parts) - 1))
+
+    def live(self, template_name: str, values: dict) -> str:
+        """Stand in for a live part: `template_name` is rendered for each request, with `values` in its context."""
+        self.parts.append((LIVE, template_name, values))
+        return self.marker(str(len(self.parts) - 1))
+
+    def stored(self, html: str) -> StoredPage:
+        pieces = re.split(f"\ue000{self.nonce}:(\\d+)\ue001", html)
+        return StoredPage(pieces, self.parts, self.csrf_marker)
+
+
+@dataclass
+class StoredPage:
+    """A shared render: literal HTML at even positions of `pieces`, the index of a part at odd ones."""
+
+    pieces: list[str]
+    parts: list[tuple[str, Any, Any]]
+    csrf_marker: str
+
+    def fill(self, request: HttpRequest, live: LiveContext) -> str:
+        """The page for the member of `request`."""
+        kinds = {kind for kind, _key, _value in self.parts}
+        papers = {key for kind, key, _variants in self.parts if kind in ("upvote", "save")}
+        state = viewer_state(request.user, papers) if papers else set()
+        stances = follows.request_stances(request) if "follow" in kinds else {}
+        provided: dict[str, dict] = {}
+        out = []
+        for position, piece in enumerate(self.pieces):
+            if position % 2 == 0:
+                out.append(piece)
+                continue
+            kind, key, value = self.parts[int(piece)]
+            if kind == "follow":
+                out.append(value[stances.get(key)])
+            elif kind in ("upvote", "save"):
+                out.append(value[(key, kind) in state])
+            else:
+                if key not in provided:
+                    provided[key] = live[key]() if key in live else {}
+                out.append(render_to_string(key, value | provided[key], request))
+        return "".join(out).replace(self.csrf_marker, get_token(request))
+
+
+def shares_renders(request: HttpRequest) -> bool:
+    """Whether `request` is served from a shared render: a member's GET, not a moderator's, with no messages."""
+    user = request.user
+    return (
+        settings.MEMBER_PAGE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and user.is_authenticated
+        and not (user.is_moderator or user.is_staff)
+        and not len(messages.get_messages(request))
+    )
+
+
+def shared_key(request: HttpRequest, template: str, fingerprint: Iterable) -> str:
+    parts = [
+        request.build_absolute_uri(),
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+        template,
+        repr(list(fingerprint)),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"pages:{pages_version()}:member:{digest}"
+
+
+def paper_fingerprint(papers: Iterable) -> list[tuple]:
+    """What members change of each paper a page shows: its points and comments (votes and replies show at once)."""
+    return [(paper.pk, paper.points, paper.comment_count, paper.updated_at.timestamp()) for paper in papers]
+
+
+def respond(
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *,
+    fingerprint: Iterable,
+    buttons: Sequence[Paper] = (),
+    rows: Sequence[Paper] = (),
+    live: LiveContext | None = None,
+    partial: str = "",
+) -> HttpResponse:
+    """The page (or for htmx, `template#partial`) for `request`: from a shared render for members who can have
+    one, else rendered for them. `fingerprint` is what, besides the address and the pages version, must change
+    the shared render; `buttons` are the papers whose upvote and save buttons the page shows, `rows` those it
+    lists as rows (papers.rows); `live` gives the context of each live part."""
+    live = live or {}
+    if partial:
+        context = context | {"listing_fragment": True}
+        if getattr(request, "htmx", False) and not request.htmx.history_restore_request:
+            template = f"{template}#{partial}"
+    if not shares_renders(request):
+        with_rows(rows)
+        mark_upvoted(buttons, request.user)
+        for provide in live.values():
+            context = context | provide()
+        response: HttpResponse = TemplateResponse(request, template, context)
+    else:
+        key = shared_key(request, template, fingerprint)
+        stored = cache.get(key)
+        if stored is None:
+            with_rows(rows)
+            collector = SharedRender()
+            html = render_to_string(
+                template, context | {COLLECTOR: collector, "csrf_token": collector.csrf_marker}, request
+            )
+            stored = collector.stored(html)
+            cache.set(key, stored, settings.MEMBER_PAGE_SECONDS)
+        response = HttpResponse(stored.fill(request, live))
+    if partial:
+        patch_vary_headers(response, ("HX-Request",))
+    return response

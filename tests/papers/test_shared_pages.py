@@ -1,0 +1,252 @@
+"""Members' pages from shared renders (papers.shared_pages): the same page as a render for the member, whoever
+rendered it first, with every member's own parts filled in per request, and every vote, save, follow and
+comment showing at once."""
+
+from __future__ import annotations
+
+import re
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.template import loader
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from papers import discussion, follows
+from papers.models import Listing, Paper, PaperTopic
+from papers.shared_pages import StoredPage
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+TOKENS = [
+    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" value="…"'),
+    (re.compile(r'"X-CSRFToken": "[^"]+"'), '"X-CSRFToken": "…"'),
+    (re.compile(r'name="form_key" value="[0-9a-f]+"'), 'name="form_key" value="…"'),
+    (re.compile(r">[^<>]* ago</time>"), ">… ago</time>"),  # "2 seconds ago" turns "3 seconds ago" meanwhile
+]
+
+
+def normalised(html: str) -> str:
+    """The page without what differs on every render: the masked CSRF token and the one-time form keys."""
+    for pattern, replacement in TOKENS:
+        html = pattern.sub(replacement, html)
+    return html
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def busy_day(archive):
+    """The latest recorded day, a paper of it with a topic and an organisation, and two members who voted,
+    saved, followed and commented differently."""
+    day = Listing.objects.latest_day()
+    papers = list(Paper.objects.filter(listings__date=day).order_by("pk"))
+    paper = next(p for p in papers if p.organization_id and p.paper_topics.exists())
+    ada, bob = make_user("ada"), make_user("bob")
+    follows.upvote(ada, papers[0])
+    follows.upvote(ada, paper)
+    follows.save_paper(ada, papers[1])
+    follows.save_paper(bob, papers[0])
+    topic = PaperTopic.objects.filter(paper=paper).first().topic
+    follows.follow(ada, topic)
+    follows.mute(bob, paper.organization)
+    first = discussion.post_comment(paper, ada, "Ada's **first** comment.")
+    discussion.post_comment(paper, bob, "Bob replies.", parent=first)
+    return {"day": day, "paper": Paper.objects.get(pk=paper.pk), "papers": papers, "ada": ada, "bob": bob}
+
+
+def untouched(busy_day) -> Paper:
+    """A paper of the day that neither member upvoted or saved."""
+    return next(p for p in busy_day["papers"][2:] if p.pk != busy_day["paper"].pk)
+
+
+def member_pages(busy_day) -> list[str]:
+    paper = busy_day["paper"]
+    topic = PaperTopic.objects.filter(paper=paper).first().topic
+    author = paper.authorships.first().author
+    day = busy_day["day"]
+    return [
+        "/",
+        reverse("papers:all-papers"),
+        reverse("papers:day", args=[day]),
+        reverse("papers:day", args=[day]) + "?sort=new",
+        reverse("papers:trending"),
+        topic.get_absolute_url(),
+        author.get_absolute_url(),
+        paper.organization.get_absolute_url(),
+        paper.get_absolute_url(),
+        paper.get_absolute_url() + "?comments=new",
+    ]
+
+
+def test_each_member_gets_the_page_a_render_for_them_gives(busy_day, settings):
+    """Whoever renders a page first, every member gets exactly the page rendered for them alone."""
+    ada, bob = busy_day["ada"], busy_day["bob"]
+    for path in member_pages(busy_day):
+        settings.MEMBER_PAGE_SECONDS = 0
+        fresh = {user.username: normalised(client_for(user).get(path).text) for user in (ada, bob)}
+        settings.MEMBER_PAGE_SECONDS = 60
+        cache.clear()
+        for first, second in ((ada, bob), (bob, ada)):
+            cache.clear()
+            for user in (first, second):  # the first renders and stores it, the second is served from it
+                response = client_for(user).get(path)
+                assert response.status_code == 200, path
+                assert normalised(response.text) == fresh[user.username], (path, user.username)
+        assert fresh["ada"] != fresh["bob"], path  # their own parts differ: the test could fail
+
+
+def test_an_htmx_fragment_is_shared_too_and_equals_a_fresh_one(busy_day, settings):
+    path = reverse("papers:day", args=[busy_day["day"]]) + "?sort=new"
+    headers = {"HX-Request": "true"}
+    settings.MEMBER_PAGE_SECONDS = 0
+    fresh = normalised(client_for(busy_day["bob"]).get(path, headers=headers).text)
+    settings.MEMBER_PAGE_SECONDS = 60
+    client_for(busy_day["ada"]).get(path, headers=headers)
+    response = client_for(busy_day["bob"]).get(path, headers=headers)
+    assert normalised(response.text) == fresh
+    assert "<html" not in response.text and "Vary" in response and "HX-Request" in response["Vary"]
+    # The full page at the same address is another render.
+    assert "<html" in client_for(busy_day["bob"]).get(path).text
+
+
+def stored_pages() -> list[StoredPage]:
+    keys = [key for key in cache._cache if ":member:" in key]  # noqa: SLF001 - the test's local memory cache
+    return [cache.get(key.split(":", 2)[2]) for key in keys]
+
+
+def test_the_shared_part_says_nothing_of_the_member_who_rendered_it(busy_day):
+    bob = busy_day["bob"]
+    for path in member_pages(busy_day):
+        cache.clear()
+        page = client_for(bob).get(path).text
+        assert re.search(r"\bbob\b", page)  # in the header, and on the paper page his reply
+        (stored,) = stored_pages()
+        shared = "".join(stored.pieces[::2])
+        assert not re.search(r"(?i)\bbob\b", shared), path
+        assert "Bob replies" not in shared and "bob@example.com" not in shared
+        assert 'name="csrfmiddlewaretoken" value="' not in shared.replace(stored.csrf_marker, "")
+
+
+def test_a_hit_renders_only_the_live_parts_in_a_fixed_number_of_queries(busy_day):
+    day_page = reverse("papers:day", args=[busy_day["day"]])
+    client_for(busy_day["ada"]).get(day_page)  # stores the shared render
+    bob = client_for(busy_day["bob"])
+    bob.get("/healthz/")
+    real = loader.render_to_string
+    with (
+        mock.patch("papers.shared_pages.render_to_string", side_effect=real) as rendered,
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = bob.get(day_page)
+    assert response.status_code == 200
+    assert [call.args[0] for call in rendered.call_args_list] == ["papers/includes/user_nav.html"]
+    # session, member, the day's neighbours and its page of papers, the member's votes and saves, unread count
+    assert len(queries) <= 8, [q["sql"] for q in queries]
+
+
+def test_a_vote_shows_at_once_to_the_voter_and_to_everyone(busy_day):
+    ada, bob = client_for(busy_day["ada"]), client_for(busy_day["bob"])
+    day_page = reverse("papers:day", args=[busy_day["day"]])
+    paper = untouched(busy_day)
+    points = paper.points
+    assert f">{points}</span>" in bob.get(day_page).text
+    response = bob.post(reverse("papers:upvote", args=[paper.arxiv_id]), {"action": "upvote", "next": day_page})
+    assert response.status_code == 302
+    page = bob.get(day_page).text
+    form = page.split(f'action="{reverse("papers:upvote", args=[paper.arxiv_id])}"')[1].split("</form>")[0]
+    assert 'aria-pressed="true"' in form and f">{points + 1}<" in form
+    other = ada.get(day_page).text
+    form = other.split(f'action="{reverse("papers:upvote", args=[paper.arxiv_id])}"')[1].split("</form>")[0]
+    assert 'aria-pressed="false"' in form and f">{points + 1}<" in form
+
+
+def test_a_save_and_a_follow_show_at_once(busy_day):
+    bob = client_for(busy_day["bob"])
+    paper = busy_day["paper"]
+    topic = PaperTopic.objects.filter(paper=paper).first().topic
+    topic_page = topic.get_absolute_url()
+    assert 'aria-pressed="true"' not in bob.get(topic_page).text.split('class="follow-buttons"')[1].split("</div>")[0]
+    bob.post(reverse("papers:follow-topic", args=[topic.slug]), {"action": "follow", "next": topic_page})
+    buttons = bob.get(topic_page).text.split('class="follow-buttons"')[1].split("</div>")[0]
+    assert 'aria-pressed="true"' in buttons and "In your feed." in buttons
+    page = bob.get(paper.get_absolute_url()).text
+    save = page.split(f'action="{reverse("papers:save", args=[paper.arxiv_id])}"')[1].split("</form>")[0]
+    assert 'aria-pressed="false"' in save
+    bob.post(reverse("papers:save", args=[paper.arxiv_id]), {"action": "save", "next": paper.get_absolute_url()})
+    page = bob.get(paper.get_absolute_url()).text
+    save = page.split(f'action="{reverse("papers:save", args=[paper.arxiv_id])}"')[1].split("</form>")[0]
+    assert 'aria-pressed="true"' in save
+
+
+def test_a_comment_shows_at_once_with_its_count_and_its_authors_controls(busy_day):
+    ada, bob = client_for(busy_day["ada"]), client_for(busy_day["bob"])
+    paper = busy_day["paper"]
+    before = ada.get(paper.get_absolute_url()).text
+    count = paper.comment_count
+    assert f"({count})" in before
+    bob.post(reverse("papers:comments", args=[paper.arxiv_id]), {"body": "A third thought from Bob."})
+    for client in (ada, bob):
+        page = client.get(paper.get_absolute_url()).text
+        assert "A third thought from Bob." in page and f"({count + 1})" in page
+    comment = paper.comments.get(body__startswith="A third")
+    edit = reverse("papers:comment-edit", args=[paper.arxiv_id, comment.pk])
+    assert edit in bob.get(paper.get_absolute_url()).text
+    assert edit not in ada.get(paper.get_absolute_url()).text
+
+
+def test_the_csrf_token_in_a_shared_page_is_the_members_own(busy_day):
+    ada = Client(enforce_csrf_checks=True)
+    ada.force_login(busy_day["ada"])
+    client_for(busy_day["bob"]).get(reverse("papers:day", args=[busy_day["day"]]))  # Bob's request renders it
+    page = ada.get(reverse("papers:day", args=[busy_day["day"]])).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    paper = untouched(busy_day)
+    response = ada.post(
+        reverse("papers:upvote", args=[paper.arxiv_id]), {"action": "upvote", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert Paper.objects.upvoted_by(busy_day["ada"]).filter(pk=paper.pk).exists()
+
+
+def test_moderators_and_pages_with_messages_are_rendered_for_them(busy_day, moderator):
+    day_page = reverse("papers:day", args=[busy_day["day"]])
+    client_for(moderator).get(day_page)
+    assert stored_pages() == []
+    ada = client_for(busy_day["ada"])
+    author = busy_day["paper"].authorships.first().author
+    follow = reverse("papers:follow-author", args=[author.key])
+    response = ada.post(follow, {"action": "follow", "next": day_page})
+    cache.clear()
+    page = ada.get(response.url).text
+    assert 'class="messages"' in page  # the message shows, on a page rendered for Ada
+    assert stored_pages() == []
+    ada.get(day_page)
+    assert len(stored_pages()) == 1
+
+
+def test_a_forged_marker_in_a_comment_is_only_text(busy_day):
+    paper = busy_day["paper"]
+    discussion.post_comment(paper, busy_day["bob"], "Look: \ue000abcdef0123456789:0\ue001 and \ue000csrf\ue001")
+    ada = client_for(busy_day["ada"])
+    for _ in range(2):
+        response = ada.get(paper.get_absolute_url())
+        assert response.status_code == 200
+        assert "\ue000abcdef0123456789:0\ue001" in response.text
+
+
+def test_a_suspended_member_is_told_on_a_shared_paper_page(busy_day):
+    paper = busy_day["paper"]
+    client_for(busy_day["ada"]).get(paper.get_absolute_url())  # Ada's request renders it
+    busy_day["bob"].suspend("spam")
+    page = client_for(busy_day["bob"]).get(paper.get_absolute_url()).text
+    assert "Your account is suspended (spam)" in page
+    assert "Your account is suspended" not in client_for(busy_day["ada"]).get(paper.get_absolute_url()).text
