@@ -51,10 +51,19 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(samples)}
 
 
+def listing_days() -> list[dt.date]:
+    return list(Listing.objects.filter(paper__in=synthetic_papers().values("pk")).days())
+
+
 def middle_day() -> dt.date:
     """The listing day in the middle of the corpus."""
-    days = list(Listing.objects.filter(paper__in=synthetic_papers().values("pk")).days())
+    days = listing_days()
     return days[len(days) // 2]
+
+
+def latest_day() -> dt.date:
+    """The corpus's latest listing day: the day of `/` for visitors and members who follow nothing."""
+    return listing_days()[-1]
 
 
 def pages(papers: int, seed: int) -> list[Page]:
@@ -75,7 +84,7 @@ def pages(papers: int, seed: int) -> list[Page]:
         Page("day", f"`/papers/date/{middle}/`", [f"/papers/date/{middle}/"], 50),
         Page("paper", f"paper page ({len(paper_urls)} papers)", paper_urls, 50),
         Page("search", f"search ({len(queries)} queries)", [f"/search/?{urlencode({'q': q})}" for q in queries], 150),
-        Page("feed", "`/feed/` (member following 50)", ["/feed/"], 100, member=FEED_READER),
+        Page("feed", "`/feed/` (member following 50)", ["/feed/"], 25, member=FEED_READER),
         Page("api", "`/api/daily_papers`", ["/api/daily_papers"], 50),
         Page("api_day", f"`/api/daily_papers?date={middle}`", [f"/api/daily_papers?date={middle}"], 50),
     ]

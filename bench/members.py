@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 
 from accounts.models import User
 from bench.corpus import chunks, synthetic_papers
 from bench.specs import DEFAULT_SEED, Pools, author_names, organization_names, topic_names, zipf_weights
 from papers import similarity
+from papers.markdown import render_markdown
 from papers.models import (
     Author,
     Comment,
@@ -37,6 +38,11 @@ FEED_READER = "synthetic-reader"
 READER_FOLLOWS = {"topic": 20, "author": 15, "organization": 5, "member": 10}
 READER_UPVOTES, READER_SAVES = 30, 10
 FEED_WINDOW = dt.timedelta(days=30)
+# The signed-in pages loaded beside the reader's `/feed/` (bench.throughput): a plain member's `/` (the latest day),
+# the day in the middle of the corpus and a paper of that day with a discussion. The plain member upvotes and
+# saves the first papers of both days, so that their rows show pressed buttons.
+PLAIN_UPVOTES, PLAIN_SAVES = 3, 2
+DISCUSSION_THREADS = 6  # comments on the discussed paper, each with a reply
 
 
 @dataclass(frozen=True)
@@ -257,22 +263,16 @@ def _pool_ids(model, key: str, values: list[str]) -> list[int]:
     return [ids[value] for value in values if value in ids]
 
 
-def recount_papers() -> int:
-    """Recount the synthetic papers' upvotes and comments from their rows, with the sort keys; returns the changed."""
-
-    votes = dict(
-        PaperVote.objects.filter(paper__in=synthetic_papers().values("pk")).values_list("paper").annotate(n=Count("*"))
-    )
+def recount_papers(papers=None) -> int:
+    """Recount the upvotes and comments of `papers` (the synthetic papers by default) from their rows, with the sort
+    keys; returns the changed."""
+    papers = synthetic_papers() if papers is None else papers
+    votes = dict(PaperVote.objects.filter(paper__in=papers.values("pk")).values_list("paper").annotate(n=Count("*")))
     comments = dict(
-        Comment.objects.visible()
-        .filter(paper__in=synthetic_papers().values("pk"))
-        .values_list("paper")
-        .annotate(n=Count("*"))
+        Comment.objects.visible().filter(paper__in=papers.values("pk")).values_list("paper").annotate(n=Count("*"))
     )
     changed = []
-    for paper in synthetic_papers().only(
-        "pk", "hf_upvotes", "upvote_count", "comment_count", "first_listed_on", "published_at"
-    ):
+    for paper in papers.only("pk", "hf_upvotes", "upvote_count", "comment_count", "first_listed_on", "published_at"):
         upvotes, discussion = votes.get(paper.pk, 0), comments.get(paper.pk, 0)
         if (paper.upvote_count, paper.comment_count) != (upvotes, discussion):
             paper.upvote_count, paper.comment_count = upvotes, discussion
@@ -282,3 +282,74 @@ def recount_papers() -> int:
     for chunk in chunks(changed, 500):
         Paper.objects.bulk_update(chunk, ["upvote_count", "comment_count", "points", "hotness"])
     return len(changed)
+
+
+def ensure_discussion(day: dt.date) -> Paper:
+    """The paper of `day` whose page the benchmark loads: the most commented one of the day, first in the day's
+    order. When none of the day's papers has comments (members comment on recent papers), the day's first paper
+    gets a discussion: DISCUSSION_THREADS comments by synthetic members, each with a reply."""
+    listed = Paper.objects.listed_on(day).filter(pk__in=synthetic_papers().values("pk"))
+    discussed = listed.filter(comment_count__gt=0).order_by("-comment_count", "listings__hf_position", "pk").first()
+    if discussed is not None:
+        return discussed
+    paper = listed.ranked_for_day("top").first()
+    if paper is None:
+        raise ValueError(f"No synthetic paper is listed on {day}.")
+    writers = list(synthetic_members().exclude(username=FEED_READER).order_by("username")[: 2 * DISCUSSION_THREADS])
+    posted = dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
+    with transaction.atomic():
+        for n, (author, replier) in enumerate(itertools.batched(writers, 2)):
+            body = f"Comment {n + 1} on this paper: how do the results hold up on a larger benchmark?"
+            comment = Comment.objects.create(
+                paper=paper,
+                author=author,
+                body=body,
+                body_html=render_markdown(body).html,
+                created_at=posted + dt.timedelta(minutes=10 * n),
+            )
+            body = f"Reply {n + 1}: the appendix has them, and they hold up."
+            Comment.objects.create(
+                paper=paper,
+                author=replier,
+                parent=comment,
+                depth=1,
+                body=body,
+                body_html=render_markdown(body).html,
+                created_at=posted + dt.timedelta(minutes=10 * n + 5),
+            )
+        recount_papers(Paper.objects.filter(pk=paper.pk))
+    paper.refresh_from_db()
+    return paper
+
+
+def plain_member() -> User:
+    """The member who follows and mutes nothing (so `/` is the latest day for them), the first by username among
+    those who have upvoted and saved papers, or among all when none has."""
+    votes = PaperVote.objects.filter(user=OuterRef("pk"))
+    saves = SavedPaper.objects.filter(user=OuterRef("pk"))
+    member = (
+        synthetic_members()
+        .exclude(Exists(Follow.objects.filter(user=OuterRef("pk"))))
+        .alias(voted=Exists(votes), saved=Exists(saves))
+        .order_by("-voted", "-saved", "username")
+        .first()
+    )
+    if member is None:
+        raise ValueError("Every synthetic member follows or mutes something.")
+    return member
+
+
+def ensure_plain_member(days: list[dt.date], paper: Paper) -> User:
+    """The plain member, who upvotes `paper` and upvotes and saves the first papers of each of `days` (added when
+    missing), so that the benchmark's signed-in pages show their buttons pressed."""
+    member = plain_member()
+    upvoted, saved = {paper.pk}, set()
+    for day in days:
+        first = list(Paper.objects.listed_on(day).ranked_for_day("top").values_list("pk", flat=True)[:PLAIN_UPVOTES])
+        upvoted.update(first)
+        saved.update(first[:PLAIN_SAVES])
+    with transaction.atomic():
+        PaperVote.objects.bulk_create([PaperVote(user=member, paper_id=pk) for pk in upvoted], ignore_conflicts=True)
+        SavedPaper.objects.bulk_create([SavedPaper(user=member, paper_id=pk) for pk in saved], ignore_conflicts=True)
+        recount_papers(Paper.objects.filter(pk__in=upvoted))
+    return member

@@ -4,7 +4,7 @@
    stores every paper's related papers (papers.related_papers) when it has none.
 2. Server time in-process with the test client (bench.measure), with 10,000 members who follow, upvote,
    save and comment at 100,000 papers.
-3. Throughput under gunicorn (2 workers, DEBUG off) with wrk (bench.throughput).
+3. Throughput under gunicorn (2 workers, DEBUG off) with wrk (bench.throughput), anonymous and signed in.
 4. A summary against the targets (bench.report), optionally written as JSON.
 """
 
@@ -20,9 +20,8 @@ from django.db import connection
 from django.db.models import Count, Max
 from tqdm import tqdm
 
-from bench import corpus, measure, members, report
+from bench import corpus, measure, members, report, throughput
 from bench.output import Output
-from bench.throughput import throughput
 from papers import feed, related_papers
 from papers.models import Authorship, Follow, Listing, PaperTopic, PaperVote, RelatedPaper, SavedPaper
 
@@ -44,9 +43,11 @@ def run(options: dict, out: Output) -> dict:
     measure.measure(pages, options["requests"], options["warmup"], out)
     figures["load_average"]["after"] = os.getloadavg()[0]
     figures["pages"] = {page.name: {**page.figures(), **measure.percentiles(page.timings_ms)} for page in pages}
-    figures["throughput"] = None if options["no_load"] else throughput(options, out)
-    figures["checks"] = report.checks(pages, figures["throughput"])
-    report.summary(figures, pages, out)
+    day, paper, member = measure.middle_day(), figures["members"]["paper"], figures["members"]["plain_member"]
+    loads = throughput.loads(day, paper, member)
+    figures["throughput"] = None if options["no_load"] else throughput.throughput(options, out, loads)
+    figures["checks"] = report.checks(pages, loads, figures["throughput"])
+    report.summary(figures, pages, loads, out)
     if options["json"]:
         options["json"].parent.mkdir(parents=True, exist_ok=True)
         options["json"].write_text(json.dumps(figures, indent=2, default=str) + "\n")
@@ -112,7 +113,8 @@ def related_figures(generated: bool, out: Output) -> float | None:
 
 
 def member_figures(options: dict, out: Output) -> dict:
-    """Generate or reuse the members, then count their follows, votes and saves and the reader's feed."""
+    """Generate or reuse the members, with the plain member and the discussed paper of the signed-in pages, then
+    count their follows, votes and saves and the reader's feed."""
     started = time.monotonic()
     result = members.ensure_members(
         options["papers"],
@@ -122,6 +124,10 @@ def member_figures(options: dict, out: Output) -> dict:
     )
     everyone = members.synthetic_members()
     reader = everyone.get(username=members.FEED_READER)
+    # The signed-in pages of the throughput part: a plain member's, and a paper with a discussion.
+    middle = measure.middle_day()
+    paper = members.ensure_discussion(middle)
+    plain = members.ensure_plain_member([measure.latest_day(), middle], paper)
     stats = {
         "generated": result.generated,
         "generation_seconds": round(time.monotonic() - started, 1),
@@ -131,10 +137,15 @@ def member_figures(options: dict, out: Output) -> dict:
         "saves": SavedPaper.objects.filter(user__in=everyone).count(),
         "reader_follows": Follow.objects.following().filter(user=reader).count(),
         "reader_candidates": len(feed.ranked_candidates(reader)),
+        "plain_member": plain.username,
+        "paper": paper.arxiv_id,
+        "paper_comments": paper.comment_count,
     }
     out.log(
         f"{stats['members']:,} members ({'generated' if result.generated else 'reused'}): {stats['follows']:,} "
         f"follows and mutes, {stats['upvotes']:,} upvotes, {stats['saves']:,} saves; the feed reader follows "
-        f"{stats['reader_follows']} things and has {stats['reader_candidates']:,} candidate papers"
+        f"{stats['reader_follows']} things and has {stats['reader_candidates']:,} candidate papers; "
+        f"{plain.username} follows nothing; paper {paper.arxiv_id} of {middle} has "
+        f"{paper.comment_count} comments"
     )
     return stats
