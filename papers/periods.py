@@ -10,11 +10,14 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.formats import date_format
 
 from . import ingest
+from .caching import pages_version
 from .models import Listing, Paper
 
 EYEBROWS = {"day": "Daily Papers", "week": "Papers of the week", "month": "Papers of the month"}
@@ -60,9 +63,16 @@ class ListingPeriod:
         return day - dt.timedelta(days=day.weekday()) if self.name == "week" else day.replace(day=1)
 
     def neighbours(self) -> tuple[dt.date | None, dt.date | None]:
-        """The first days of the nearest periods before and after this one with papers (None where there is none)."""
-        before, after = Listing.objects.day_before(self.first), Listing.objects.day_after(self.last)
-        return self.start_of(before), self.start_of(after)
+        """The first days of the nearest periods before and after this one with papers (None where there is none).
+
+        Kept in the page cache under the pages version: only an import lists papers on other days."""
+
+        def find() -> tuple[dt.date | None, dt.date | None]:
+            before, after = Listing.objects.day_before(self.first), Listing.objects.day_after(self.last)
+            return self.start_of(before), self.start_of(after)
+
+        key = f"pages:{pages_version()}:neighbours:{self.name}:{self.first}"
+        return cache.get_or_set(key, find, settings.PAGE_CACHE_SECONDS or settings.MEMBER_PAGE_SECONDS)
 
     def refuse_future(self) -> None:
         """404 for a period that begins after today, unless papers are listed in it.

@@ -178,6 +178,7 @@ def test_a_save_and_a_follow_show_at_once(busy_day):
     bob.post(reverse("papers:follow-topic", args=[topic.slug]), {"action": "follow", "next": topic_page})
     buttons = bob.get(topic_page).text.split('class="follow-buttons"')[1].split("</div>")[0]
     assert 'aria-pressed="true"' in buttons and "In your feed." in buttons
+    paper = untouched(busy_day)
     page = bob.get(paper.get_absolute_url()).text
     save = page.split(f'action="{reverse("papers:save", args=[paper.arxiv_id])}"')[1].split("</form>")[0]
     assert 'aria-pressed="false"' in save
