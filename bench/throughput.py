@@ -108,9 +108,10 @@ def configuration(options: dict) -> dict:
         "database": f"{connection.vendor} ({database['NAME']}"
         + (f" on {database['HOST']}" if database.get("HOST") else "")
         + ")",
+        # What gunicorn runs with: DEBUG off keeps connections 60 s unless the environment says otherwise.
         "conn_max_age": options["conn_max_age"]
         if options["conn_max_age"] is not None
-        else settings.DATABASES["default"]["CONN_MAX_AGE"],
+        else int(os.environ.get("DATABASE_CONN_MAX_AGE", 60)),
         "cache": cache,
         "redis": bool(redis_url),
         "page_cache_seconds": settings.PAGE_CACHE_SECONDS,
