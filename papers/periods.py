@@ -20,6 +20,15 @@ from . import ingest
 from .caching import pages_version
 from .models import Listing, Paper
 
+
+def cached_latest_day() -> dt.date | None:
+    """The latest listing day, kept in the page cache under the pages version (only an import lists a new day)."""
+    key = f"pages:{pages_version()}:latest-day"
+    return cache.get_or_set(
+        key, Listing.objects.latest_day, settings.PAGE_CACHE_SECONDS or settings.MEMBER_PAGE_SECONDS
+    )
+
+
 EYEBROWS = {"day": "Daily Papers", "week": "Papers of the week", "month": "Papers of the month"}
 
 

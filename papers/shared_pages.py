@@ -138,9 +138,21 @@ def shared_key(request: HttpRequest, template: str, fingerprint: Iterable) -> st
     return f"pages:{pages_version()}:member:{digest}"
 
 
+# The columns of a paper that a shared render's key depends on (paper_fingerprint).
+FINGERPRINT_FIELDS = ("pk", "points", "comment_count", "updated_at")
+
+
 def paper_fingerprint(papers: Iterable) -> list[tuple]:
     """What members change of each paper a page shows: its points and comments (votes and replies show at once)."""
     return [(paper.pk, paper.points, paper.comment_count, paper.updated_at.timestamp()) for paper in papers]
+
+
+def load_rows(papers: list[Paper]) -> dict:
+    """Replace, in place, papers read with FINGERPRINT_FIELDS only by the same papers with a row's columns: what
+    a render needs, and a hit does not (a `prepare` for respond())."""
+    found = Paper.objects.for_rows().in_bulk([paper.pk for paper in papers])
+    papers[:] = [found[paper.pk] for paper in papers if paper.pk in found]
+    return {}
 
 
 def respond(
@@ -151,19 +163,22 @@ def respond(
     fingerprint: Iterable,
     buttons: Sequence[Paper] = (),
     rows: Sequence[Paper] = (),
+    prepare: Callable[[], dict] = dict,
     live: LiveContext | None = None,
     partial: str = "",
 ) -> HttpResponse:
     """The page (or for htmx, `template#partial`) for `request`: from a shared render for members who can have
     one, else rendered for them. `fingerprint` is what, besides the address and the pages version, must change
     the shared render; `buttons` are the papers whose upvote and save buttons the page shows, `rows` those it
-    lists as rows (papers.rows); `live` gives the context of each live part."""
+    lists as rows (papers.rows); `prepare` runs first when the page is rendered, and returns more context for the
+    render only (a hit needs none of it); `live` gives the context of each live part."""
     live = live or {}
     if partial:
         context = context | {"listing_fragment": True}
         if getattr(request, "htmx", False) and not request.htmx.history_restore_request:
             template = f"{template}#{partial}"
     if not shares_renders(request):
+        context = context | prepare()
         with_rows(rows)
         mark_upvoted(buttons, request.user)
         for provide in live.values():
@@ -173,6 +188,7 @@ def respond(
         key = shared_key(request, template, fingerprint)
         stored = cache.get(key)
         if stored is None:
+            context = context | prepare()
             with_rows(rows)
             collector = SharedRender()
             html = render_to_string(

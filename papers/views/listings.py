@@ -27,11 +27,11 @@ from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page, cache_shared_answer
 from ..discussion import build_thread
 from ..feed import follows_something
-from ..models import Author, Listing, Organization, Paper, Topic, TopicAlias
+from ..models import Author, Organization, Paper, Topic, TopicAlias
 from ..paging import paginate
 from ..paper_markdown import MAX_DEPTH as MARKDOWN_MAX_DEPTH
 from ..paper_markdown import paper_markdown
-from ..periods import ListingPeriod
+from ..periods import ListingPeriod, cached_latest_day
 from ..rows import mark_upvoted, with_rows
 from ..shared_pages import paper_fingerprint
 from .discussion import thread_context
@@ -142,7 +142,9 @@ def sort_choice(request: HttpRequest) -> str:
 
 
 def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | None = None) -> HttpResponse:
-    page = paginate(request, papers.for_rows())
+    # A member's page is most often a shared render's hit, which needs only what its key is made of.
+    slim = shared_pages.shares_renders(request)
+    page = paginate(request, papers.only(*shared_pages.FINGERPRINT_FIELDS) if slim else papers.for_rows())
     context |= {"page": page, "sort": sort, "sorts": Paper.SORTS}
     return shared_pages.respond(
         request,
@@ -151,6 +153,7 @@ def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | 
         fingerprint=[page.has_next, *paper_fingerprint(page.items)],
         buttons=page.items,
         rows=page.items,
+        prepare=(lambda: shared_pages.load_rows(page.items)) if slim else dict,
         partial="listing",
     )
 
@@ -172,7 +175,7 @@ def all_papers(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def render_latest_day(request: HtmxHttpRequest) -> HttpResponse:
-    latest = Listing.objects.latest_day()
+    latest = cached_latest_day()
     if latest is None:
         return TemplateResponse(request, "papers/empty_site.html")
     return render_day(request, ListingPeriod("day", latest), is_home=True)
@@ -237,15 +240,17 @@ def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     paper = Paper.objects.select_related(*joins).filter(arxiv_id=arxiv_id).first()
     if paper is None:
         return TemplateResponse(request, "papers/paper_missing.html", {"arxiv_id": arxiv_id}, status=404)
-    authorships = list(paper.authorships.select_related("author", "hf_user"))
     related = paper.related()
+
+    def prepare() -> dict:  # what only a render reads
+        authorships = list(paper.authorships.select_related("author", "hf_user"))
+        return {"authorships": authorships, "bibtex": bibtex_entry(paper, [a.author.name for a in authorships])}
+
     context = {
         "paper": paper,
-        "authorships": authorships,
         "paper_topics": paper.paper_topics.select_related("topic"),
         "listings": paper.listings.select_related("submitter", "submitter_organization").order_by("-date"),
         "related": related,
-        "bibtex": bibtex_entry(paper, [a.author.name for a in authorships]),
     }
     return shared_pages.respond(
         request,
@@ -254,6 +259,7 @@ def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         fingerprint=paper_fingerprint([paper, *related]),
         buttons=[paper, *related],
         rows=related,
+        prepare=prepare,
         live={"papers/includes/discussion.html": lambda: thread_context(request, paper)},
     )
 

@@ -84,9 +84,9 @@ def test_rows_are_rendered_once_per_paper_version(client, page_cache, django_ass
     paper = make_paper(title="Row title", authors=("Ada Lovelace",), topics=("robots",))
     client.force_login(make_user())
     client.get("/papers/")
-    # session, member, moderator?, unread notifications, latest day, papers, the member's votes: no authors or
-    # topics (and the day's neighbours come from the cache too)
-    with django_assert_num_queries(7):
+    # session, member, moderator?, unread notifications, papers, the member's votes: no authors or topics (the
+    # latest day and its neighbours come from the cache too)
+    with django_assert_num_queries(6):
         assert "Row title" in client.get("/papers/").text
     Paper.objects.filter(pk=paper.pk).update(title="New row title", updated_at=timezone.now())
     text = client.get("/papers/").text
