@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from . import feed, outbox
 from .discussion import recount_karma
-from .models import Comment, Paper
+from .models import Comment, Follow, Paper, Timeline, TimelineEntry
 
 
 def delete_account(user: User) -> None:
@@ -28,6 +29,7 @@ def delete_account(user: User) -> None:
         for paper in Paper.objects.filter(pk__in=set(voted_papers) | commented_papers).order_by("pk"):
             Paper.objects.lock(paper.pk)
         voted_comments = list(user.comment_votes.values_list("comment_id", flat=True))
+        followers = list(Follow.objects.following().filter(member=user).values_list("user_id", flat=True))
         flagged_comments = list(user.flags.values_list("comment_id", flat=True))
         user.paper_votes.all().delete()
         user.comment_votes.all().delete()
@@ -49,4 +51,10 @@ def delete_account(user: User) -> None:
         for paper in Paper.objects.filter(pk__in=set(voted_papers) | commented_papers):
             paper.recount_upvotes()
             paper.recount_comments()
+        Timeline.objects.filter(user=user).delete()  # their stored feed
+        TimelineEntry.objects.filter(user=user).delete()
+        for paper_id in voted_papers:  # their points, in the stored feeds
+            feed.points_changed(paper_id)
+        if followers:  # their activity is no reason any more (queued by name: papers.tasks builds on this module)
+            outbox.queue("papers.tasks.rebuild_timelines", followers)
         user.anonymize()

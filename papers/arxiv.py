@@ -195,6 +195,7 @@ def submit_paper(entry: ArxivEntry, user: User, day: dt.date | None = None) -> t
             transaction.on_commit(bump_pages_version)
             # The followers of its authors hear of it (papers.tasks builds on this module: queued by name).
             outbox.queue("papers.tasks.notify_new_papers", [paper.pk])
+            outbox.queue("papers.tasks.rebuild_timelines_for_papers", [paper.pk])  # the feeds it is a candidate of
     except IntegrityError:
         existing = Paper.objects.filter(arxiv_id=entry.arxiv_id).first()
         if existing is None:

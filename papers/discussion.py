@@ -74,6 +74,7 @@ def post_comment(
         emailed = [n.pk for n in notifications if n.kind in (Notification.Kind.REPLY, Notification.Kind.MENTION)]
         for pk in emailed:  # queued by name: papers.tasks builds on this module
             outbox.queue("papers.tasks.send_notification_email", pk)
+        outbox.queue("papers.tasks.rebuild_timelines_of_followers", author.pk)  # a reason in their feeds
     return comment
 
 
@@ -102,6 +103,8 @@ def remove_comment_text(comment: Comment) -> None:
         comment.refresh_from_db()
         comment.refresh_scores()
         locked.recount_comments()
+        if comment.author_id:  # a reason no more in their followers' feeds
+            outbox.queue("papers.tasks.rebuild_timelines_of_followers", comment.author_id)
 
 
 def upvote_comment(comment: Comment, user: User) -> None:

@@ -16,6 +16,17 @@ stored neighbours by LESS_PENALTY × similarity.
 with age_days counted from the paper's last listing day to the latest one, and a half-life set by the
 member's recency choice. The queries are fixed, whatever the member follows: the latest day, follows,
 signals, seeds, the window's papers, then one per reason kind; a page adds its papers, rows and votes.
+
+The ranking is stored (models.TimelineEntry, one row per candidate, and a Timeline row per member), so that a
+page reads one slice of it: the latest day scales all of a member's scores alike, so the stored order is by
+
+    rank = log2(relevance + 0.5 × log10(1 + points)) + listing day's ordinal / half_life
+
+which `ranked_candidates` sorts by too: the stored order and a fresh one are the same, ties and all. A member's
+own changes (follows, mutes, signals, upvotes, saves, recency) rebuild their rows in the request; other people's
+reach them through papers.tasks: the points of a paper (`points_changed`), a followed member's activity, new and
+changed papers (`rebuild_timelines_for_papers`) and seeds whose neighbours changed (`rebuild_timelines_of_seeds`).
+A member whose feed was never built gets it built on their first read.
 """
 
 from __future__ import annotations
@@ -25,17 +36,17 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.http import QueryDict
-from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import User
 
-from . import similarity
-from .follows import find_target
-from .follows import mute as mute_target
+from . import outbox, similarity
 from .models import (
     Authorship,
     Comment,
@@ -47,6 +58,9 @@ from .models import (
     PaperTopic,
     PaperVote,
     SavedPaper,
+    Submission,
+    Timeline,
+    TimelineEntry,
     cached_reverse,
     insert_once,
 )
@@ -85,6 +99,10 @@ REASON_TARGETS = {
 # What "Mute this reason" can be asked for: a Follow target, or a seed paper ("similar").
 SIMILAR = "similar"
 MUTABLE_KINDS = (*Target.values, SIMILAR)
+# Votes on one paper within this many seconds update the stored timelines once (`points_changed`).
+POINTS_COALESCE_SECONDS = 60
+# Papers whose members to rebuild are looked up this many at a time.
+PAPERS_PER_LOOKUP = 500
 
 
 @dataclass(frozen=True)
@@ -186,11 +204,34 @@ class Candidate:
     despite_mute: str  # why it shows although it matches a mute, or ""
     points: int
     last_listed_on: dt.date
+    relevance: float = 0.0  # the sum of the reasons' weights, less the penalty of "less like this"
+    rank: float = 0.0  # rank_value(): the order of the score whatever the latest day
 
     @property
     def rank_key(self) -> tuple[float, int, int, int]:
-        """Best first: the higher score, then more points, then the later listing, then the newer paper."""
-        return (-self.score, -self.points, -self.last_listed_on.toordinal(), -self.paper_id)
+        """Best first: the higher rank (the score's order), then more points, then the later listing, then the
+        newer paper. TimelineEntry.objects.ranked() is the same order."""
+        return (-self.rank, -self.points, -self.last_listed_on.toordinal(), -self.paper_id)
+
+
+def half_life(user) -> int:
+    """The member's half-life in days, from their recency choice."""
+    return HALF_LIFE_DAYS.get(user.recency, HALF_LIFE_DAYS[User.Recency.SOME])
+
+
+def _boosted(relevance: float, points: int) -> float:
+    return relevance + POINTS_WEIGHT * math.log10(1 + max(points, 0))
+
+
+def score_value(relevance: float, points: int, day: dt.date, latest: dt.date, days: int) -> float:
+    """The score shown (API, digest): decayed by the paper's age on the window's latest day, half-life `days`."""
+    return _boosted(relevance, points) * 0.5 ** ((latest - day).days / days)
+
+
+def rank_value(relevance: float, points: int, day: dt.date, days: int) -> float:
+    """log2 of the score plus latest day's ordinal / half-life: the same order as the score, whatever the latest
+    day (a new day scales every score of a member alike), so that it can be stored."""
+    return math.log2(_boosted(relevance, points)) + day.toordinal() / days
 
 
 @dataclass
@@ -313,7 +354,7 @@ def _scored(
     latest: dt.date,
 ) -> list[Candidate]:
     """The papers with reasons that still show (not asked less of, not muted, relevance above 0), scored."""
-    half_life = HALF_LIFE_DAYS.get(user.recency, HALF_LIFE_DAYS[User.Recency.SOME])
+    days = half_life(user)
     candidates = []
     for paper_id, found in matches.reasons.items():
         if paper_id in less or paper_id not in papers:
@@ -331,9 +372,9 @@ def _scored(
         relevance = sum(reason.weight for reason in found) - penalty[paper_id]
         if relevance <= 0:  # "less like this" outweighs every reason it has
             continue
-        age_days = (latest - day).days
-        score = (relevance + POINTS_WEIGHT * math.log10(1 + max(points, 0))) * 0.5 ** (age_days / half_life)
-        candidates.append(Candidate(paper_id, score, found, despite, points, day))
+        score = score_value(relevance, points, day, latest, days)
+        rank = rank_value(relevance, points, day, days)
+        candidates.append(Candidate(paper_id, score, found, despite, points, day, relevance, rank))
     return candidates
 
 
@@ -346,20 +387,21 @@ def feed_page(
     after: int | None = None,
 ) -> FeedPage:
     """Page `number` of the member's feed, or the `per_page` papers ranked after paper `after` while it is in the
-    feed; `params` (the request's GET) builds the links to other pages."""
-    ranked = ranked_candidates(user, since=since)
-    start = position_after(ranked, after, default=(number - 1) * per_page)
-    rows = ranked[start : start + per_page]
+    feed; `params` (the request's GET) builds the links to other pages. Read from the stored timeline."""
+    rows, _start, has_next = stored_slice(user, start=(number - 1) * per_page, limit=per_page, after=after, since=since)
     links = (params or QueryDict()).copy()
     links.pop("after", None)
+    last_page = number + has_next
+    if not rows:  # past the end: where the last page is (a count, on this rare path only)
+        last_page = max(1, math.ceil(_stored(user, since).count() / per_page))
     return FeedPage(
         _items(user, rows, listing_rows=True),
         number,
         per_page,
-        has_next=len(ranked) > start + per_page,
+        has_next=has_next,
         params=links,
         after=rows[-1].paper_id if rows else None,
-        last_page=max(1, math.ceil(len(ranked) / per_page)),
+        last_page=last_page,
     )
 
 
@@ -371,25 +413,68 @@ def position_after(ranked: Sequence[Candidate], after: int | None, *, default: i
     return next((position + 1 for position, row in enumerate(ranked) if row.paper_id == after), default)
 
 
+def stored_slice(
+    user,
+    *,
+    start: int = 0,
+    limit: int = PER_PAGE,
+    after: int | None = None,
+    since: dt.date | None = None,
+    position: bool = False,
+) -> tuple[list[Candidate], int, bool]:
+    """`limit` papers of the member's stored feed from place `start`, or right after paper `after` while it is in
+    the feed (as `position_after` has it): (the papers, the place of the first, whether more follow).
+
+    The place after `after` is counted only when `position` asks for it (one more query). Builds the member's
+    timeline first when it was never built.
+    """
+    if not user.is_authenticated or (span := Listing.objects.feed_window(since)) is None:
+        return [], start, False
+    entries = _stored(user, since, span)
+    for attempt in range(2):
+        anchor = entries.filter(paper_id=after).first() if after is not None else None
+        if anchor is not None:
+            if position:
+                start = entries.ranked_up_to(anchor).count()
+            found = list(entries.ranked_after(anchor)[: limit + 1])
+        else:
+            found = list(entries[start : start + limit + 1])
+        if found or anchor is not None or attempt or not _build_if_never_built(user):
+            break
+    days = half_life(user)
+    rows = [_candidate(entry, span[1], days) for entry in found[:limit]]
+    return rows, start, len(found) > limit
+
+
 def continuation(
     user, shown: Sequence[int], per_page: int = PER_PAGE, *, with_items: bool = False
 ) -> tuple[list[int], FeedPage, list[FeedItem]]:
     """After a change made on a page that shows the papers `shown`: those that left the feed, the "Load more"
     that continues after the last of those that stay and, `with_items`, those that stay, anew (a mute can take
     a reason away from a paper that another reason keeps)."""
-    ranked = ranked_candidates(user)
-    position = {row.paper_id: place for place, row in enumerate(ranked)}
-    gone = [paper_id for paper_id in shown if paper_id not in position]
-    staying = sorted((paper_id for paper_id in shown if paper_id in position), key=position.__getitem__)
-    start = position[staying[-1]] + 1 if staying else 0
-    number = math.ceil(len(staying) / per_page)  # the pages the member has loaded, as far as numbers go
-    more = FeedPage([], number, per_page, has_next=len(position) > start, after=staying[-1] if staying else None)
-    items = _items(user, [ranked[position[pk]] for pk in staying], listing_rows=True) if with_items else []
+    span = Listing.objects.feed_window() if user.is_authenticated else None
+    if span is None:
+        return list(shown), FeedPage([], 0, per_page, has_next=False), []
+    entries = _stored(user, None, span)
+    found = list(entries.filter(paper_id__in=shown))
+    if not found and _build_if_never_built(user):
+        found = list(entries.filter(paper_id__in=shown))
+    staying = {entry.paper_id: entry for entry in found}
+    gone = [paper_id for paper_id in shown if paper_id not in staying]
+    last = found[-1] if found else None  # `entries` are ranked
+    has_next = (entries.ranked_after(last) if last else entries).exists()
+    number = math.ceil(len(found) / per_page)  # the pages the member has loaded, as far as numbers go
+    more = FeedPage([], number, per_page, has_next=has_next, after=last.paper_id if last else None)
+    days = half_life(user)
+    items = _items(user, [_candidate(entry, span[1], days) for entry in found], listing_rows=True) if with_items else []
     return gone, more, items
 
 
 def top_items(user, *, since: dt.date, until: dt.date | None = None, limit: int) -> list[FeedItem]:
-    """The member's best `limit` papers listed from `since` to `until`, whole (the digest and the private feed)."""
+    """The member's best `limit` papers listed from `since` to `until`, whole (the digest and the private feed).
+
+    Ranked afresh, not read from the stored timeline: a digest's window can end before the latest day.
+    """
     return _items(user, ranked_candidates(user, since=since, until=until)[:limit], listing_rows=False)
 
 
@@ -397,27 +482,175 @@ def show_less(user, paper: Paper) -> None:
     """ "Less like this": the paper never shows again and its neighbours lose score. Idempotent."""
     if insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.LESS_LIKE_THIS):
         similarity.refresh_new_seed(paper.pk)  # its neighbours are what loses score
+        rebuild_timeline(user)
 
 
 def stop_seeding(user, paper: Paper) -> None:
     """ "Mute this reason" for a "similar" reason: stop suggesting papers because they resemble `paper`."""
-    insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED)
+    if insert_once(FeedSignal, user=user, paper=paper, kind=FeedSignal.Kind.NOT_A_SEED):
+        rebuild_timeline(user)
 
 
-def mute_reason(user, kind: str, target_id: int) -> str:
-    """ "Mute this reason": mute its topic, author, organisation or member (`kind`, a Follow.Target, and the id), or
-    for "similar" stop using the seed paper; returns what was done, as the sentence the member reads.
+# The stored timeline
 
-    Raises Http404 for a missing target and PermissionDenied for the member themself (the page and the API say so).
+
+def rebuild_timeline(user, *, create: bool = False) -> int | None:
+    """Store the member's ranking anew, replacing their rows in one transaction; returns how many papers it has.
+
+    Only for a member whose timeline was built before (None otherwise: their first read builds it), unless
+    `create`. Rebuilds of one member wait for each other on their Timeline row, so they never interleave: the
+    last to commit ranked with everything the others wrote.
     """
-    if kind == SIMILAR:
-        seed = get_object_or_404(Paper.objects.only("pk", "title"), pk=target_id)
-        stop_seeding(user, seed)
-        return f"You will no longer see papers because they are similar to “{seed.title}”."
-    target = find_target(kind, target_id, field="pk")
-    mute_target(user, target)
-    name = f"@{target}" if kind == Target.MEMBER else str(target)  # a member's str() is the username
-    return f"Muted {name}."
+    if not create and not Timeline.objects.filter(pk=user.pk).exists():
+        return None
+    with transaction.atomic():
+        if create:
+            Timeline.objects.bulk_create([Timeline(user_id=user.pk, half_life=0)], ignore_conflicts=True)
+        if not list(Timeline.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True)):
+            return None
+        member = User.objects.filter(pk=user.pk).first()  # the recency as it is now, not as `user` was read
+        if member is None:
+            return None
+        ranked = ranked_candidates(member)
+        TimelineEntry.objects.filter(user_id=member.pk).delete()
+        TimelineEntry.objects.bulk_create((_entry(member.pk, candidate) for candidate in ranked), batch_size=500)
+        Timeline.objects.filter(pk=member.pk).update(half_life=half_life(member), built_at=timezone.now())
+    return len(ranked)
+
+
+def settings_saved(user, changed: Iterable[str]) -> None:
+    """After the member saved their settings (`changed`: the fields that changed): a new recency re-ranks their
+    feed at once; showing or hiding their upvotes changes their followers' feeds, queued after commit."""
+    changed = set(changed)
+    if "upvotes_public" in changed:  # by name: papers.tasks builds on this module
+        outbox.queue("papers.tasks.rebuild_timelines_of_followers", user.pk)
+    if "recency" in changed:
+        rebuild_timeline(user)
+
+
+def rebuild_timelines(user_ids: Iterable[int]) -> int:
+    """Rebuild the timelines of these members (those that were built), each in its own transaction; how many."""
+    return sum(rebuild_timeline(User(pk=pk)) is not None for pk in sorted(set(user_ids)))
+
+
+def points_changed(paper_id: int) -> None:
+    """Once the transaction commits, queue the update of the paper's points in every stored timeline that has it:
+    one task for the votes of POINTS_COALESCE_SECONDS (the task reads the points when it runs)."""
+
+    def queue() -> None:
+        if cache.add(_points_key(paper_id), True, POINTS_COALESCE_SECONDS):
+            outbox.queue("papers.tasks.refresh_timeline_points", paper_id)  # by name: papers.tasks builds on this
+
+    transaction.on_commit(queue)
+
+
+def refresh_timeline_points(paper_id: int) -> int:
+    """Give the paper's entries in every timeline its points now, and the rank they make; how many changed."""
+    cache.delete(_points_key(paper_id))  # votes from now on queue another update
+    with transaction.atomic():
+        holders = TimelineEntry.objects.filter(paper_id=paper_id).values("user_id")
+        locked = Timeline.objects.select_for_update().filter(pk__in=holders).order_by("pk")  # in order: no deadlock
+        days = dict(locked.values_list("pk", "half_life"))
+        points = Paper.objects.filter(pk=paper_id).values_list("points", flat=True).first()
+        if points is None or not days:
+            return 0
+        entries = list(TimelineEntry.objects.filter(paper_id=paper_id, user_id__in=list(days)).exclude(points=points))
+        for entry in entries:
+            entry.points = points
+            entry.rank = rank_value(entry.relevance, points, entry.last_listed_on, days[entry.user_id])
+        TimelineEntry.objects.bulk_update(entries, ["points", "rank"], batch_size=500)
+    return len(entries)
+
+
+def rebuild_timelines_of_followers(member_id: int) -> int:
+    """Rebuild the timelines of the followers of a member whose upvotes, comments or submissions changed."""
+    followers = Follow.objects.following().filter(member_id=member_id).values("user_id")
+    return rebuild_timelines(Timeline.objects.filter(pk__in=followers).values_list("pk", flat=True))
+
+
+def rebuild_timelines_for_papers(paper_ids: Sequence[int]) -> int:
+    """Rebuild the timelines that new or changed papers (an import, a submission) can change: those that have one
+    of them, and those of the members who follow something on them or whose seeds they resemble."""
+    members: set[int] = set()
+    for chunk in itertools.batched(paper_ids, PAPERS_PER_LOOKUP):
+        members.update(_members_touched_by(list(chunk)))
+    return rebuild_timelines(members)
+
+
+def rebuild_timelines_of_seeds(seed_ids: Sequence[int]) -> int:
+    """Rebuild the timelines of the members who upvoted, saved or asked less like papers whose stored neighbours
+    changed (papers.similarity)."""
+    seeders = (
+        Q(pk__in=PaperVote.objects.filter(paper_id__in=seed_ids).values("user_id"))
+        | Q(pk__in=SavedPaper.objects.filter(paper_id__in=seed_ids).values("user_id"))
+        | Q(pk__in=FeedSignal.objects.filter(paper_id__in=seed_ids).values("user_id"))
+    )
+    return rebuild_timelines(Timeline.objects.filter(seeders).values_list("pk", flat=True))
+
+
+def _members_touched_by(paper_ids: list[int]) -> list[int]:
+    """The members with a timeline whose ranking these papers can be in: one query."""
+    on_papers = {"paper_id__in": paper_ids}
+    followed = Q(topic__in=PaperTopic.objects.filter(**on_papers).values("topic_id"))
+    followed |= Q(author__in=Authorship.objects.filter(**on_papers).values("author_id"))
+    followed |= Q(organization__in=Paper.objects.filter(pk__in=paper_ids).values("organization_id"))
+    for activity, column in ((Submission, "user_id"), (PaperVote, "user_id"), (Comment, "author_id")):
+        followed |= Q(member__in=activity.objects.filter(**on_papers).values(column))
+    neighbours_of = PaperSimilarity.objects.filter(similar_id__in=paper_ids).values("paper_id")
+    touched = (
+        Q(pk__in=TimelineEntry.objects.filter(**on_papers).values("user_id"))
+        | Q(pk__in=Follow.objects.following().filter(followed).values("user_id"))
+        | Q(pk__in=PaperVote.objects.filter(paper_id__in=neighbours_of).values("user_id"))
+        | Q(pk__in=SavedPaper.objects.filter(paper_id__in=neighbours_of).values("user_id"))
+    )
+    return list(Timeline.objects.filter(touched).values_list("pk", flat=True))
+
+
+def _stored(user, since: dt.date | None, span: tuple[dt.date, dt.date] | None = None):
+    """The member's stored entries in the feed's window, best first."""
+    span = span or Listing.objects.feed_window(since)
+    if span is None:
+        return TimelineEntry.objects.none()
+    return TimelineEntry.objects.of(user, span[0])
+
+
+def _build_if_never_built(user) -> bool:
+    """Build the member's timeline if it never was; whether it was built now."""
+    if Timeline.objects.filter(pk=user.pk).exists():
+        return False
+    rebuild_timeline(user, create=True)
+    return True
+
+
+def _points_key(paper_id: int) -> str:
+    return f"timeline-points:{paper_id}"
+
+
+def _entry(user_id: int, candidate: Candidate) -> TimelineEntry:
+    return TimelineEntry(
+        user_id=user_id,
+        paper_id=candidate.paper_id,
+        rank=candidate.rank,
+        relevance=candidate.relevance,
+        points=candidate.points,
+        last_listed_on=candidate.last_listed_on,
+        reasons=[asdict(reason) for reason in candidate.reasons],
+        despite_mute=candidate.despite_mute,
+    )
+
+
+def _candidate(entry: TimelineEntry, latest: dt.date, days: int) -> Candidate:
+    """A stored entry as the fresh ranking has it, scored on the window's latest day."""
+    return Candidate(
+        entry.paper_id,
+        score_value(entry.relevance, entry.points, entry.last_listed_on, latest, days),
+        [Reason(**reason) for reason in entry.reasons],
+        entry.despite_mute,
+        entry.points,
+        entry.last_listed_on,
+        entry.relevance,
+        entry.rank,
+    )
 
 
 def _items(user, ranked: list[Candidate], *, listing_rows: bool) -> list[FeedItem]:

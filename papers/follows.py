@@ -4,6 +4,9 @@ other members and papers.
 One stance per member and target (follow or mute), and one save per member and paper: the database
 constraints decide what gets inserted, never a prior read. Upvoting or saving a paper queues the refresh of its
 similarities (it is a seed of the personal feed) once the change is committed.
+
+Each change here rebuilds the member's stored feed (papers.feed.rebuild_timeline) before it returns; an upvote also
+queues what it changes in other members' feeds: the paper's points, and the feeds of the voter's followers.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import similarity
+from . import feed, outbox, similarity
 from .bibtex import bibtex_entry, citation_key
 from .models import (
     Author,
@@ -177,12 +180,19 @@ def request_stances(request: HttpRequest) -> dict[tuple[str, int], str]:
 
 def set_mode(user: User, target: Model, mode: str) -> None:
     """Follow or mute `target`, switching the mode if the member had the other one. Idempotent."""
+    if _write_mode(user, target, mode):
+        feed.rebuild_timeline(user)
+
+
+def _write_mode(user: User, target: Model, mode: str) -> bool:
+    """`set_mode` without the feed's rebuild; whether anything changed."""
     kind = kind_of(target)
     if kind == Target.MEMBER and target.pk == user.pk:
         raise PermissionDenied("You cannot follow or mute yourself.")
     lookup = target_lookup(target)
-    if not insert_once(Follow, user=user, target=kind, mode=mode, **lookup):
-        Follow.objects.filter(user=user, **lookup).exclude(mode=mode).update(mode=mode)
+    if insert_once(Follow, user=user, target=kind, mode=mode, **lookup):
+        return True
+    return bool(Follow.objects.filter(user=user, **lookup).exclude(mode=mode).update(mode=mode))
 
 
 def follow(user: User, target: Model) -> None:
@@ -195,7 +205,9 @@ def mute(user: User, target: Model) -> None:
 
 def remove(user: User, target: Model, mode: str) -> None:
     """Stop following (or muting) `target`; a stance in the other mode stays as it is."""
-    Follow.objects.filter(user=user, mode=mode, **target_lookup(target)).delete()
+    deleted, _ = Follow.objects.filter(user=user, mode=mode, **target_lookup(target)).delete()
+    if deleted:
+        feed.rebuild_timeline(user)
 
 
 def unfollow(user: User, target: Model) -> None:
@@ -352,7 +364,9 @@ def follow_many(user: User, targets: list[Model]) -> list[Model]:
             ignore_conflicts=True,
         )
         for target in muted:
-            follow(user, target)
+            _write_mode(user, target, Mode.FOLLOW)
+        if fresh or muted:
+            feed.rebuild_timeline(user)
     return [*fresh.values(), *muted]
 
 
@@ -374,7 +388,28 @@ def upvote(user: User, paper: Paper) -> bool:
         created = paper.upvote(user)
         if created:
             similarity.refresh_new_seed(paper.pk)
+            _upvotes_changed(user, paper)
+    if created:
+        feed.rebuild_timeline(user)
     return created
+
+
+def remove_upvote(user: User, paper: Paper) -> None:
+    """Take back an upvote (`Paper.remove_upvote`). Idempotent."""
+    with transaction.atomic():
+        removed = paper.remove_upvote(user)
+        if removed:
+            _upvotes_changed(user, paper)
+    if removed:
+        feed.rebuild_timeline(user)
+
+
+def _upvotes_changed(user: User, paper: Paper) -> None:
+    """What an upvote given or taken back changes in other members' feeds, queued after commit: the paper's points
+    everywhere, and the feeds of the voter's followers when the voter shows their upvotes."""
+    feed.points_changed(paper.pk)
+    if user.upvotes_public:
+        outbox.queue("papers.tasks.rebuild_timelines_of_followers", user.pk)
 
 
 def save_paper(user: User, paper: Paper) -> bool:
@@ -383,11 +418,31 @@ def save_paper(user: User, paper: Paper) -> bool:
         created = insert_once(SavedPaper, user=user, paper=paper)
         if created:
             similarity.refresh_new_seed(paper.pk)  # a seed of the member's feed
+    if created:
+        feed.rebuild_timeline(user)
     return created
 
 
 def unsave_paper(user: User, paper: Paper) -> None:
-    SavedPaper.objects.filter(user=user, paper=paper).delete()
+    deleted, _ = SavedPaper.objects.filter(user=user, paper=paper).delete()
+    if deleted:
+        feed.rebuild_timeline(user)
+
+
+def mute_reason(user: User, kind: str, target_id: int) -> str:
+    """ "Mute this reason" of the feed: mute its topic, author, organisation or member (`kind`, a Follow.Target,
+    and the id), or for "similar" stop using the seed paper; returns what was done, as the sentence the member reads.
+
+    Raises Http404 for a missing target and PermissionDenied for the member themself (the page and the API say so).
+    """
+    if kind == feed.SIMILAR:
+        seed = get_object_or_404(Paper.objects.only("pk", "title"), pk=target_id)
+        feed.stop_seeding(user, seed)
+        return f"You will no longer see papers because they are similar to “{seed.title}”."
+    target = find_target(kind, target_id, field="pk")
+    mute(user, target)
+    name = f"@{target}" if kind == Target.MEMBER else str(target)  # a member's str() is the username
+    return f"Muted {name}."
 
 
 def is_saved(user: User, paper: Paper) -> bool:

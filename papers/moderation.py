@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from . import outbox
 from .caching import bump_pages_version
 from .models import Comment, Flag, ModerationAction, Paper
 
@@ -81,6 +82,7 @@ def hide_comment(comment: Comment, moderator: User, reason: str) -> bool:
         _resolve_open_flags(comment, moderator, now)
         _recount(comment, locked)
         log_action(moderator, ModerationAction.Action.HIDE_COMMENT, reason, comment=comment)
+        _commenters_followers(comment)
     return True
 
 
@@ -95,7 +97,14 @@ def restore_comment(comment: Comment, moderator: User, reason: str) -> bool:
             return False
         _recount(comment, locked)
         log_action(moderator, ModerationAction.Action.RESTORE_COMMENT, reason, comment=comment)
+        _commenters_followers(comment)
     return True
+
+
+def _commenters_followers(comment: Comment) -> None:
+    """A comment hidden or shown again is a reason gone or back in the feeds of its author's followers."""
+    if comment.author_id:  # queued by name: papers.tasks builds on this module
+        outbox.queue("papers.tasks.rebuild_timelines_of_followers", comment.author_id)
 
 
 def dismiss_flags(comment: Comment, moderator: User, reason: str) -> bool:

@@ -167,4 +167,6 @@ def replace(neighbours: dict[int, list[tuple[int, float]]]) -> int:
                 for seed in stale
                 for similar, score in neighbours[seed]
             )
+            # The stored feeds of these seeds' members (papers.tasks builds on this module: queued by name).
+            outbox.queue("papers.tasks.rebuild_timelines_of_seeds", stale)
     return len(stale)

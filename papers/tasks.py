@@ -1,5 +1,5 @@
-"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests, notices, similarity and
-related_papers.
+"""Celery tasks of the papers app: thin wrappers over papers.ingest, emails, digests, notices, similarity,
+related_papers and the stored feeds (papers.feed).
 
 This module is the top of the papers layers: it imports those modules, and they queue these tasks by name
 (`current_app.signature("papers.tasks.…")`), never by importing this module. PapersConfig.ready() imports it
@@ -16,7 +16,7 @@ from typing import Any
 
 from celery import shared_task
 
-from papers import digests, emails, ingest, notices, outbox, related_papers, similarity
+from papers import digests, emails, feed, ingest, notices, outbox, related_papers, similarity
 
 logger = logging.getLogger(__name__)
 
@@ -101,3 +101,33 @@ def refresh_similarities(paper_id: int | None = None) -> int:
 def refresh_related() -> int:
     """Store every paper's related papers by content (after each import that adds papers or topics); count changes."""
     return related_papers.refresh()
+
+
+@shared_task(name="papers.tasks.refresh_timeline_points")
+def refresh_timeline_points(paper_id: int) -> int:
+    """Give one paper's entries in the stored feeds its points now (votes changed them); count the entries."""
+    return feed.refresh_timeline_points(paper_id)
+
+
+@shared_task(name="papers.tasks.rebuild_timelines_of_followers")
+def rebuild_timelines_of_followers(member_id: int) -> int:
+    """Rebuild the stored feeds of a member's followers (the member upvoted, commented or submitted); count them."""
+    return feed.rebuild_timelines_of_followers(member_id)
+
+
+@shared_task(name="papers.tasks.rebuild_timelines_for_papers")
+def rebuild_timelines_for_papers(paper_ids: list[int]) -> int:
+    """Rebuild the stored feeds that new or changed papers can change (an import, a submission); count them."""
+    return feed.rebuild_timelines_for_papers(paper_ids)
+
+
+@shared_task(name="papers.tasks.rebuild_timelines_of_seeds")
+def rebuild_timelines_of_seeds(seed_ids: list[int]) -> int:
+    """Rebuild the stored feeds of the members of seeds whose neighbours changed; count them."""
+    return feed.rebuild_timelines_of_seeds(seed_ids)
+
+
+@shared_task(name="papers.tasks.rebuild_timelines")
+def rebuild_timelines(user_ids: list[int]) -> int:
+    """Rebuild the stored feeds of these members (those built before); count them."""
+    return feed.rebuild_timelines(user_ids)

@@ -217,6 +217,8 @@ def write_batches(batches: Sequence[Batch]) -> ImportResult:
         settle_topics({*result.changed_topic_ids, *ids.topics.values()})
         if result.changed_paper_ids or result.written_listings:
             transaction.on_commit(bump_pages_version)
+        if result.changed_paper_ids:  # new papers, new listing days, points: the stored feeds they are in
+            outbox.queue("papers.tasks.rebuild_timelines_for_papers", result.changed_paper_ids)
         if result.created_paper_ids:
             # Queued by name: papers.tasks builds on this package.
             outbox.queue("papers.tasks.notify_new_papers", result.created_paper_ids)

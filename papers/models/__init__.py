@@ -27,6 +27,7 @@ from .following import DigestDelivery, FeedSignal, Follow, PaperSimilarity, Save
 from .identities import Author, AuthorQuerySet
 from .outbox import OutboxMessage
 from .related import RelatedPaper
+from .timeline import Timeline, TimelineEntry
 from .topics import TopicAlias
 from .values import (
     ARXIV_ID_RE,
@@ -77,6 +78,8 @@ __all__ = [
     "RelatedPaper",
     "SavedPaper",
     "Submission",
+    "Timeline",
+    "TimelineEntry",
     "Topic",
     "TopicAlias",
     "absolute_hf_url",

@@ -306,12 +306,14 @@ class Paper(models.Model):
         self._copy_counts(locked)
         return created
 
-    def remove_upvote(self, user) -> None:
+    def remove_upvote(self, user) -> bool:
+        """Idempotent; True if there was a vote to take back."""
         with transaction.atomic():
             locked = Paper.objects.lock(self.pk)
-            self.votes.filter(user=user).delete()
+            deleted, _ = self.votes.filter(user=user).delete()
             locked.recount_upvotes()
         self._copy_counts(locked)
+        return deleted > 0
 
     def recount_upvotes(self) -> None:
         """The site's upvotes recounted from the vote rows, and the sort keys that depend on them."""

@@ -60,7 +60,7 @@ def paper_upvote(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     back = safe_next(request, paper.get_absolute_url())
     check_can_write(request)
     if request.POST.get("action") == "remove":
-        paper.remove_upvote(request.user)
+        follows.remove_upvote(request.user, paper)
     else:
         follows.upvote(request.user, paper)
     if request.htmx:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import feed as engine
+from .. import follows
 from ..models import Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
@@ -87,7 +88,7 @@ def mute(request: HtmxHttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(
             "Say what to mute: a kind (topic, author, organization, member or similar) and an id."
         )
-    return done(request, back, engine.mute_reason(request.user, kind, target_id), True)
+    return done(request, back, follows.mute_reason(request.user, kind, target_id), True)
 
 
 def done(request: HtmxHttpRequest, back: str, message: str, reasons_changed: bool = False) -> HttpResponse:

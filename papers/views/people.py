@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
 from accounts.models import ApiToken, User
 
-from .. import account_deletion, atom, digests, emails, notices
+from .. import account_deletion, atom, digests, emails, feed, notices
 from ..markdown import render_markdown
 from ..models import Comment, Paper
 from ..paging import paginate
@@ -63,7 +64,9 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
 def settings_view(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            feed.settings_saved(request.user, form.changed_data)
         messages.success(request, "Your settings are saved.")
         return redirect("papers:settings")
     # A token made without JavaScript: its secret shows on this render only, and is gone from the session after.

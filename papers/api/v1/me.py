@@ -96,9 +96,9 @@ def feed(request: HttpRequest, query: Query[FeedQuery]):
     and save brings, best first, each with why it is here. Empty when nothing brings any (follow something, or see
     GET /api/v1/papers?sort=trending). A fixed number of queries, whatever you follow."""
     after, start = feed_cursor(query.cursor)
-    ranked = engine.ranked_candidates(request.user)
-    start = engine.position_after(ranked, after, default=start)
-    rows = ranked[start : start + query.limit]
+    rows, start, has_next = engine.stored_slice(
+        request.user, start=start, limit=query.limit, after=after, position=True
+    )
     found = paper_queryset().in_bulk([row.paper_id for row in rows])
     rows = [row for row in rows if row.paper_id in found]
     papers = papers_out(request, [found[row.paper_id] for row in rows])
@@ -113,7 +113,7 @@ def feed(request: HttpRequest, query: Query[FeedQuery]):
     ]
     next_url = None
     end = start + query.limit
-    if rows and len(ranked) > end:
+    if rows and has_next:
         params = request.GET.copy()
         params["cursor"] = encode([rows[-1].paper_id, end])
         params["limit"] = str(query.limit)
@@ -148,7 +148,7 @@ def mute_reason(request: HttpRequest, body: FeedMuteIn):
     throttle(request, FEED_ACTION)
     try:
         with transaction.atomic():
-            detail = engine.mute_reason(request.user, body.kind, body.target_id)
+            detail = follows.mute_reason(request.user, body.kind, body.target_id)
     except Http404:
         what = "seed paper" if body.kind == engine.SIMILAR else follows.KIND_LABELS[body.kind]
         raise Problem(404, f"No {what} {body.target_id}.") from None

@@ -25,7 +25,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from accounts.forms import ProfileForm
 from accounts.models import MAX_LINKS, User
-from papers import follows
+from papers import feed, follows
 from papers.markdown import render_markdown
 from papers.models import Comment, Paper
 
@@ -305,4 +305,5 @@ def update_me(request: HttpRequest, data: SettingsIn):
         invalid(form)
     with transaction.atomic():
         form.save()
+        feed.settings_saved(user, form.changed_data)
     return settings_out(request, user)

@@ -57,7 +57,7 @@ def remove_upvote(request: HttpRequest, arxiv_id: ArxivId):
     throttle(request, "vote")
     paper = paper_with_counts(arxiv_id)
     with transaction.atomic():
-        paper.remove_upvote(request.user)
+        follows.remove_upvote(request.user, paper)
         return paper_state_out(request, paper)
 
 
