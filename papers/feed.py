@@ -65,7 +65,7 @@ from .models import (
     insert_once,
 )
 from .paging import Page
-from .rows import mark_upvoted, with_rows
+from .rows import FINGERPRINT_FIELDS, mark_upvoted, with_rows
 
 Target = Follow.Target
 
@@ -385,9 +385,13 @@ def feed_page(
     since: dt.date | None = None,
     params: QueryDict | None = None,
     after: int | None = None,
+    slim: bool = False,
 ) -> FeedPage:
     """Page `number` of the member's feed, or the `per_page` papers ranked after paper `after` while it is in the
-    feed; `params` (the request's GET) builds the links to other pages. Read from the stored timeline."""
+    feed; `params` (the request's GET) builds the links to other pages. Read from the stored timeline.
+
+    `slim` papers have only the columns of a shared render's key (papers.rows.FINGERPRINT_FIELDS), and no row or
+    button state yet: for a page that is most likely kept already."""
     rows, _start, has_next = stored_slice(user, start=(number - 1) * per_page, limit=per_page, after=after, since=since)
     links = (params or QueryDict()).copy()
     links.pop("after", None)
@@ -395,7 +399,7 @@ def feed_page(
     if not rows:  # past the end: where the last page is (a count, on this rare path only)
         last_page = max(1, math.ceil(_stored(user, since).count() / per_page))
     return FeedPage(
-        _items(user, rows, listing_rows=True),
+        _items(user, rows, listing_rows=True, slim=slim),
         number,
         per_page,
         has_next=has_next,
@@ -653,11 +657,13 @@ def _candidate(entry: TimelineEntry, latest: dt.date, days: int) -> Candidate:
     )
 
 
-def _items(user, ranked: list[Candidate], *, listing_rows: bool) -> list[FeedItem]:
+def _items(user, ranked: list[Candidate], *, listing_rows: bool, slim: bool = False) -> list[FeedItem]:
     """The ranked papers as FeedItems: ready for the page's listing rows (with the member's votes and saves), or
-    whole papers with every column (for an email or a feed entry)."""
+    whole papers with every column (for an email or a feed entry), or `slim` (see feed_page)."""
     papers = Paper.objects.filter(pk__in=[candidate.paper_id for candidate in ranked])
-    if listing_rows:
+    if slim:
+        papers = papers.only(*FINGERPRINT_FIELDS)
+    elif listing_rows:
         papers = papers.for_rows()
     found = papers.in_bulk()
     items = [
@@ -665,7 +671,7 @@ def _items(user, ranked: list[Candidate], *, listing_rows: bool) -> list[FeedIte
         for candidate in ranked
         if candidate.paper_id in found
     ]
-    if listing_rows:
+    if listing_rows and not slim:
         mark_upvoted(with_rows([item.paper for item in items]), user)
     return items
 

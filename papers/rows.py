@@ -24,6 +24,9 @@ from .caching import pages_version
 from .models import Authorship, Paper, PaperTopic, PaperVote, SavedPaper
 
 ROW_TEMPLATE = "papers/includes/paper_row.html"
+# The columns of a paper that a member's shared render depends on (papers.shared_pages.paper_fingerprint): what
+# a page reads of its papers when the render is likely kept already.
+FINGERPRINT_FIELDS = ("pk", "points", "comment_count", "updated_at")
 
 
 def row_prefetches() -> list[Prefetch]:

@@ -138,21 +138,17 @@ def shared_key(request: HttpRequest, template: str, fingerprint: Iterable) -> st
     return f"pages:{pages_version()}:member:{digest}"
 
 
-# The columns of a paper that a shared render's key depends on (paper_fingerprint).
-FINGERPRINT_FIELDS = ("pk", "points", "comment_count", "updated_at")
-
-
 def paper_fingerprint(papers: Iterable) -> list[tuple]:
     """What members change of each paper a page shows: its points and comments (votes and replies show at once)."""
     return [(paper.pk, paper.points, paper.comment_count, paper.updated_at.timestamp()) for paper in papers]
 
 
-def load_rows(papers: list[Paper]) -> dict:
+def load_rows(papers: list[Paper]) -> dict[int, Paper]:
     """Replace, in place, papers read with FINGERPRINT_FIELDS only by the same papers with a row's columns: what
-    a render needs, and a hit does not (a `prepare` for respond())."""
+    a render needs, and a hit does not (for a `prepare` of respond()). Returns them by id."""
     found = Paper.objects.for_rows().in_bulk([paper.pk for paper in papers])
     papers[:] = [found[paper.pk] for paper in papers if paper.pk in found]
-    return {}
+    return found
 
 
 def respond(

@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import feed as engine
-from .. import follows
+from .. import follows, shared_pages
 from ..models import Paper
 from ..paging import page_number
 from ..ratelimit import rate_limited
 from ..rows import mark_upvoted, with_rows
+from ..shared_pages import paper_fingerprint
 from .http import HtmxHttpRequest, member_required, posted_id, render_page, safe_next
 
 TRENDING_ON_EMPTY_FEED = 30
@@ -38,10 +39,14 @@ def feed(request: HtmxHttpRequest) -> HttpResponse:
 def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None) -> HttpResponse:
     """The member's feed page, or for htmx ("Load more") only its papers and the next "Load more".
 
-    A page number past the end (the papers of a last page muted away) redirects to the last page there is.
+    A page number past the end (the papers of a last page muted away) redirects to the last page there is. The
+    page is kept as the member's own shared render (papers.shared_pages), whose key holds what the page shows of
+    their stored timeline: its papers' counts, their reasons, the pager. A rebuilt timeline changes it at once.
     """
     number = page_number(request)
-    page = engine.feed_page(request.user, number, params=request.GET, after=posted_id(request.GET.get("after", "")))
+    slim = shared_pages.shares_renders(request)
+    after = posted_id(request.GET.get("after", ""))
+    page = engine.feed_page(request.user, number, params=request.GET, after=after, slim=slim)
     if number > 1 and not page.items:
         return redirect(request.path + page.last_query)
     context = {
@@ -58,7 +63,28 @@ def render_feed(request: HtmxHttpRequest, follows_something: bool | None = None)
             follows_something = engine.follows_anything(request.user)
         context |= {"cold_start": not follows_something, "trending": trending}
         mark_upvoted(with_rows(trending), request.user)
-    return render_page(request, "papers/feed.html", context, "more-items")
+        return render_page(request, "papers/feed.html", context, "more-items")
+    papers = [item.paper for item in page.items]
+
+    def prepare() -> dict:  # the rows' columns, for a render
+        if slim:
+            found = shared_pages.load_rows(papers)
+            for item in page.items:
+                item.paper = found.get(item.paper.pk, item.paper)
+        return {}
+
+    items = [(item.paper.pk, repr(item.reasons), item.despite_mute) for item in page.items]
+    pager = (page.number, page.has_next, page.after, page.last_page)
+    return shared_pages.respond(
+        request,
+        "papers/feed.html",
+        context,
+        fingerprint=[request.user.pk, request.user.feed_token, pager, items, *paper_fingerprint(papers)],
+        buttons=papers,
+        rows=papers,
+        prepare=prepare,
+        partial="more-items",
+    )
 
 
 def feed_page(request: HttpRequest, **kwargs) -> str:

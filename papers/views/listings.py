@@ -32,7 +32,7 @@ from ..paging import paginate
 from ..paper_markdown import MAX_DEPTH as MARKDOWN_MAX_DEPTH
 from ..paper_markdown import paper_markdown
 from ..periods import ListingPeriod, cached_latest_day
-from ..rows import mark_upvoted, with_rows
+from ..rows import FINGERPRINT_FIELDS, mark_upvoted, with_rows
 from ..shared_pages import paper_fingerprint
 from .discussion import thread_context
 from .feed import render_feed
@@ -144,7 +144,7 @@ def sort_choice(request: HttpRequest) -> str:
 def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | None = None) -> HttpResponse:
     # A member's page is most often a shared render's hit, which needs only what its key is made of.
     slim = shared_pages.shares_renders(request)
-    page = paginate(request, papers.only(*shared_pages.FINGERPRINT_FIELDS) if slim else papers.for_rows())
+    page = paginate(request, papers.only(*FINGERPRINT_FIELDS) if slim else papers.for_rows())
     context |= {"page": page, "sort": sort, "sorts": Paper.SORTS}
     return shared_pages.respond(
         request,
@@ -153,7 +153,7 @@ def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | 
         fingerprint=[page.has_next, *paper_fingerprint(page.items)],
         buttons=page.items,
         rows=page.items,
-        prepare=(lambda: shared_pages.load_rows(page.items)) if slim else dict,
+        prepare=(lambda: shared_pages.load_rows(page.items) and {}) if slim else dict,
         partial="listing",
     )
 

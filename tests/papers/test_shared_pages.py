@@ -251,3 +251,23 @@ def test_a_suspended_member_is_told_on_a_shared_paper_page(busy_day):
     page = client_for(busy_day["bob"]).get(paper.get_absolute_url()).text
     assert "Your account is suspended (spam)" in page
     assert "Your account is suspended" not in client_for(busy_day["ada"]).get(paper.get_absolute_url()).text
+
+
+def test_the_feed_is_the_members_own_render_and_follows_their_changes_at_once(busy_day, settings):
+    ada = client_for(busy_day["ada"])
+    settings.MEMBER_PAGE_SECONDS = 0
+    fresh = normalised(ada.get("/feed/").text)
+    settings.MEMBER_PAGE_SECONDS = 60
+    assert normalised(ada.get("/feed/").text) == fresh  # rendered and kept
+    assert normalised(ada.get("/feed/").text) == fresh  # from the kept render
+    assert normalised(client_for(busy_day["bob"]).get("/feed/").text) != fresh  # nobody else's
+    shown = re.findall(r'id="feed-item-(\d+)"', fresh)
+    assert shown
+    paper = Paper.objects.get(pk=shown[0])
+    ada.post(reverse("papers:feed-less", args=[paper.arxiv_id]), {"next": "/feed/"})
+    assert f'id="feed-item-{paper.pk}"' not in ada.get("/feed/").text
+    topic = PaperTopic.objects.filter(paper=busy_day["paper"]).first().topic
+    label = f"You follow {topic.name}"
+    assert label in fresh
+    ada.post(reverse("papers:follow-topic", args=[topic.slug]), {"action": "remove", "next": "/feed/"})
+    assert label not in ada.get("/feed/").text
