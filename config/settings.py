@@ -235,10 +235,13 @@ for _action, _rate in WRITE_RATE_LIMITS.items():
         raise ImproperlyConfigured(f"The {_action} rate limit must look like 10/60 (count/seconds), not {_rate!r}.")
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, reading the signed-in member from the cache (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
+# Sessions are read from the cache and written to the cache and the database (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
