@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous pages from the page cache, with the headers the middleware below gave them (papers/caching.py).
+    "papers.caching.AnonymousPageMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -147,6 +149,14 @@ else:
 
 # Seconds an anonymous visitor's page may be served from the cache (0 turns the page cache off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+# Each web process also keeps the pages it served, and the pages' version, for this many seconds (0: never), so
+# that a hit costs no round trip to Redis: after an import, another process shows the new papers this late at most.
+PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 2)
+if PAGE_CACHE_LOCAL_SECONDS < 0:
+    raise ImproperlyConfigured("PAGE_CACHE_LOCAL_SECONDS must be 0 or more.")
+# ... at most this many pages, and this many bytes of them (the least recently used go first).
+PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 500)
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024)
 # Seconds a rendered listing row may be kept (its key changes whenever the paper does; 0 turns it off).
 ROW_CACHE_SECONDS = env_int("ROW_CACHE_SECONDS", 3600)
 # The personal feed shows papers listed this many days before the latest listing day, at most.

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 60
+    settings.PAGE_CACHE_LOCAL_SECONDS = 2
     cache.clear()
     yield
     cache.clear()
