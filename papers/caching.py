@@ -43,6 +43,9 @@ UNCACHEABLE = ("private", "no-store", "no-cache")
 
 # An answer as kept: (expires at, a Unix time; status; body; headers as (name, value) pairs).
 Kept = tuple[float, int, bytes, list[tuple[str, str]]]
+# What this process keeps for a while about an address whose view does not ask for the page cache (/healthz/,
+# the login page…): its requests go down the stack without asking Redis first.
+PASS = object()
 
 
 class LocalCache:
@@ -153,8 +156,9 @@ class AnonymousPageMiddleware:
     """Answer anonymous requests from the page cache before the rest of the stack runs (see the module's docstring).
 
     A miss goes on down the stack; its answer is kept if the view marked it (`cache_anonymous_page`) and it is a
-    complete 200 that sets no cookie. A kept answer with an ETag (the API's) answers a client that has it already
-    with a 304, as the API does.
+    complete 200 that sets no cookie. An answer the view did not mark leaves a PASS in this process's copies, so
+    that the next requests for that address do not ask Redis for what is not there (for PAGE_CACHE_LOCAL_SECONDS).
+    A kept answer with an ETag (the API's) answers a client that has it already with a 304, as the API does.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -167,10 +171,17 @@ class AnonymousPageMiddleware:
             key = page_key(request)
         except DisallowedHost:  # refused further down, as for any request
             return self.get_response(request)
-        if (kept := _kept(key)) is not None:
+        kept = local.get(key)
+        if kept is PASS:
+            return self.get_response(request)
+        if kept is None:
+            kept = _from_shared_cache(key)
+        if kept is not None:
             return _conditional(request, _response(kept))
         response = self.get_response(request)
-        if getattr(response, "cache_anonymous", False) and _is_keepable(response):
+        if not getattr(response, "cache_anonymous", False):
+            local.set(key, PASS, settings.PAGE_CACHE_LOCAL_SECONDS)
+        elif _is_keepable(response):
             _keep(key, response, list(response.items()))
         return response
 
@@ -209,6 +220,10 @@ def _kept(key: str) -> Kept | None:
     """The answer kept under `key`: this process's copy, or Redis's (then copied here for a few seconds)."""
     if (kept := local.get(key)) is not None:
         return kept
+    return _from_shared_cache(key)
+
+
+def _from_shared_cache(key: str) -> Kept | None:
     kept = cache.get(key)
     if kept is not None:
         seconds_left = kept[0] - time.time()

@@ -3,6 +3,8 @@ with the very headers a fresh render gets; nothing personal is kept, and an impo
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -17,6 +19,7 @@ from tests.factories import make_paper, make_user
 pytestmark = pytest.mark.django_db
 
 DAY = "/papers/date/2026-08-18/"
+PATHS = itertools.count()
 
 
 @pytest.fixture
@@ -205,8 +208,9 @@ def kept_answers_of(view) -> bool:
         return view(request)
 
     middleware = AnonymousPageMiddleware(stack)
-    middleware(RequestFactory().get("/somewhere/"))
-    middleware(RequestFactory().get("/somewhere/"))
+    path = f"/somewhere/{next(PATHS)}/"
+    middleware(RequestFactory().get(path))
+    middleware(RequestFactory().get(path))
     return len(calls) == 1
 
 
@@ -231,6 +235,27 @@ def test_a_hit_in_this_process_asks_redis_nothing(client, page_cache, redis_call
 
     assert not went_down_the_stack(client.get("/"))
     assert redis_calls == []
+
+
+def test_an_address_the_page_cache_does_not_keep_asks_redis_once_per_local_seconds(
+    client, page_cache, redis_calls, clock
+):
+    assert client.get("/healthz/").status_code == 200
+    assert "get" in redis_calls
+    redis_calls.clear()
+
+    assert went_down_the_stack(client.get("/healthz/"))
+    assert redis_calls == []
+    clock[0] += settings.PAGE_CACHE_LOCAL_SECONDS
+    client.get("/healthz/")
+    assert "get" in redis_calls
+
+
+def test_a_page_missing_then_imported_shows_once_imported(client, page_cache):
+    assert client.get("/papers/2608.00001/").status_code == 404
+    make_paper("2608.00001")
+    bump_pages_version()  # what the import does
+    assert client.get("/papers/2608.00001/").status_code == 200
 
 
 def test_a_bump_shows_new_papers_at_once_in_this_process(client, page_cache):
