@@ -7,6 +7,8 @@ from typing import Self
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as AuthUserManager
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -14,6 +16,14 @@ from django.utils import timezone
 MODERATORS_GROUP = "moderators"
 BIO_MAX_LENGTH = 2000
 MAX_LINKS = 4
+# The signed-in member is read from the cache (User.objects.cached), each copy for this long at most. A write of
+# the row deletes the copy at once and, after the commit, puts a CHANGED mark in its place for CHANGED_SECONDS,
+# during which the row is read from the database and not kept: a request that read the row before the commit
+# cannot put its stale copy back after it (cache.add never replaces the mark, and the mark replaces a copy put
+# back before it).
+MEMBER_CACHE_SECONDS = 300
+CHANGED = "changed"
+CHANGED_SECONDS = 5
 
 
 def new_feed_token() -> str:
@@ -24,6 +34,23 @@ class UserQuerySet(models.QuerySet):
     def present(self) -> Self:
         """Members who are here: active, and not deleted (a deleted account stays as a "[deleted]" row)."""
         return self.filter(is_active=True, deleted_at=None)
+
+    def update(self, **kwargs) -> int:
+        """UPDATE the rows, and drop the cached copies of the members written (one more query: their ids)."""
+        ids = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        forget_cached_members(ids)
+        return count
+
+    update.alters_data = True
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        ids = list(self.values_list("pk", flat=True))
+        deleted = super().delete()
+        forget_cached_members(ids)
+        return deleted
+
+    delete.alters_data = True
 
 
 class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
@@ -38,6 +65,26 @@ class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
         return isinstance(other, AuthUserManager) and self._constructor_args == other._constructor_args
 
     __hash__ = AuthUserManager.__hash__
+
+    def cached(self, pk: int | str) -> User | None:
+        """The member with this id, from the cache when a copy is there, else from the database (and kept).
+
+        What the authentication backends (accounts/backends.py) give as `request.user`: the whole row, as a
+        query would read it. Nothing else is kept (groups, permissions and `is_moderator` are read as usual).
+        """
+        try:
+            pk = self.model._meta.pk.to_python(pk)
+        except ValidationError:
+            return None
+        key = member_cache_key(pk)
+        kept = cache.get(key)
+        names = [field.attname for field in self.model._meta.concrete_fields]
+        if isinstance(kept, dict) and list(kept) == names:  # the same fields as this code's model
+            return self.model.from_db(self.db, names, list(kept.values()))
+        user = self.filter(pk=pk).first()
+        if user is not None and kept != CHANGED:
+            cache.add(key, {name: getattr(user, name) for name in names}, MEMBER_CACHE_SECONDS)
+        return user
 
 
 class User(AbstractUser):
@@ -79,6 +126,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        forget_cached_members([self.pk])
+
+    def delete(self, *args, **kwargs):
+        pk = self.pk
+        deleted = super().delete(*args, **kwargs)
+        forget_cached_members([pk])
+        return deleted
 
     @property
     def shown_name(self) -> str:
@@ -146,6 +203,19 @@ class User(AbstractUser):
         self.save()
         self.groups.clear()
         self.user_permissions.clear()
+
+
+def member_cache_key(pk: int) -> str:
+    return f"member:{pk}"
+
+
+def forget_cached_members(ids: list[int]) -> None:
+    """Drop these members' cached copies now, and mark them changed once the transaction commits (see CHANGED)."""
+    if not ids:
+        return
+    keys = [member_cache_key(pk) for pk in ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.set_many(dict.fromkeys(keys, CHANGED), CHANGED_SECONDS), robust=True)
 
 
 class ApiTokenQuerySet(models.QuerySet):

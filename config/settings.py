@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous pages from the page cache, with the headers the middleware below gave them (papers/caching.py).
+    "papers.caching.AnonymousPageMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,6 +152,14 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 # Seconds a member's listing or paper page may be kept as a shared render (papers.shared_pages; 0 turns it off).
 # Votes and comments change its key at once; other changes show within this bound, as on the visitors' pages.
 MEMBER_PAGE_SECONDS = env_int("MEMBER_PAGE_SECONDS", PAGE_CACHE_SECONDS)
+# Each web process also keeps the pages it served, and the pages' version, for this many seconds (0: never), so
+# that a hit costs no round trip to Redis: after an import, another process shows the new papers this late at most.
+PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 2)
+if PAGE_CACHE_LOCAL_SECONDS < 0:
+    raise ImproperlyConfigured("PAGE_CACHE_LOCAL_SECONDS must be 0 or more.")
+# ... at most this many pages, and this many bytes of them (the least recently used go first).
+PAGE_CACHE_LOCAL_ENTRIES = env_int("PAGE_CACHE_LOCAL_ENTRIES", 500)
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024)
 # Seconds a rendered listing row may be kept (its key changes whenever the paper does; 0 turns it off).
 ROW_CACHE_SECONDS = env_int("ROW_CACHE_SECONDS", 3600)
 # The personal feed shows papers listed this many days before the latest listing day, at most.
@@ -238,10 +248,13 @@ for _action, _rate in WRITE_RATE_LIMITS.items():
         raise ImproperlyConfigured(f"The {_action} rate limit must look like 10/60 (count/seconds), not {_rate!r}.")
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, reading the signed-in member from the cache (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
+# Sessions are read from the cache and written to the cache and the database (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

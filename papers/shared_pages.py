@@ -135,7 +135,7 @@ def shared_key(request: HttpRequest, template: str, fingerprint: Iterable) -> st
         repr(list(fingerprint)),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pages:{pages_version()}:member:{digest}"
+    return f"pages:{pages_version()}:members:{digest}"
 
 
 def paper_fingerprint(papers: Iterable) -> list[tuple]:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from config.celery import app as celery_app
+from papers import caching
 from tests.support.paths import HF_FIXTURES
 
 
@@ -37,12 +38,16 @@ def eager_tasks():
 def no_page_cache(settings):
     """Tests see fresh pages and an empty cache; tests of the page cache turn it back on.
 
+    The process's own copies of pages are off too (many tests clear the cache, which does not reach them):
+    tests of the page cache turn them on with PAGE_CACHE_LOCAL_SECONDS.
     Passwords use a fast hasher: the real one costs a third of a second per member created.
     """
     settings.PAGE_CACHE_SECONDS = 0
     settings.MEMBER_PAGE_SECONDS = 60
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    caching.local.clear()
 
 
 @pytest.fixture

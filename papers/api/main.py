@@ -48,7 +48,8 @@ class PaperCommonsAPI(NinjaAPI):
 
 def cached_for_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """`view` served from the page cache to anonymous reads, as the site's pages are (versioned by imports,
-    bounded by PAGE_CACHE_SECONDS), and given its ETag, CORS headers and 304 on a hit too."""
+    bounded by PAGE_CACHE_SECONDS): kept with its ETag and CORS headers, and a 304 on a hit when the client
+    has it (papers.caching.AnonymousPageMiddleware)."""
     cached = cache_anonymous_page(view)
 
     @wraps(view)
@@ -59,11 +60,24 @@ def cached_for_anonymous(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 
 
 def urls() -> tuple[list, str, str]:
-    """The API's URL patterns for config/urls.py, each GET cached for anonymous clients."""
+    """The API's URL patterns for config/urls.py, each GET cached for anonymous clients, but for the routes whose
+    answers hf.py caches for everyone already (`hf.shared`)."""
     patterns, app_name, namespace = api.urls
+    shared = shared_operations()
     for pattern in patterns:
-        pattern.callback = cached_for_anonymous(pattern.callback)
+        if pattern.name not in shared:
+            pattern.callback = cached_for_anonymous(pattern.callback)
     return patterns, app_name, namespace
+
+
+def shared_operations() -> set[str]:
+    """The URL names of the operations that hf.py serves from its shared cache (`@decorate_view(hf.shared)`)."""
+    return {
+        operation.view_func.__name__
+        for path_view in hf.router.path_operations.values()
+        for operation in path_view.operations
+        if hf.shared in getattr(operation, "_run_decorators", ())
+    }
 
 
 def unknown_path(request: HttpRequest, path: str) -> HttpResponse:

@@ -119,7 +119,7 @@ def test_an_htmx_fragment_is_shared_too_and_equals_a_fresh_one(busy_day, setting
 
 
 def stored_pages() -> list[StoredPage]:
-    keys = [key for key in cache._cache if ":member:" in key]  # noqa: SLF001 - the test's local memory cache
+    keys = [key for key in cache._cache if re.search(r":pages:\d+:members:", key)]  # noqa: SLF001 - the test's local memory cache
     return [cache.get(key.split(":", 2)[2]) for key in keys]
 
 
