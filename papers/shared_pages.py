@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 
-from . import follows
+from . import caching, follows
 from .caching import pages_version
 from .models import Paper
 from .rows import mark_upvoted, viewer_state, with_rows
@@ -77,9 +78,11 @@ class SharedRender:
         self.parts.append((LIVE, template_name, values))
         return self.marker(str(len(self.parts) - 1))
 
-    def stored(self, html: str) -> StoredPage:
+    def stored(self, html: str, seconds: int) -> StoredPage:
         pieces = re.split(f"\ue000{self.nonce}:(\\d+)\ue001", html)
-        return StoredPage(pieces, self.parts, self.csrf_marker)
+        buttons = (variants for kind, _key, variants in self.parts if kind in BUTTONS)
+        size = len(html) + sum(len(html) for variants in buttons for html in variants.values())
+        return StoredPage(pieces, self.parts, self.csrf_marker, time.time() + seconds, size)
 
 
 @dataclass
@@ -89,6 +92,8 @@ class StoredPage:
     pieces: list[str]
     parts: list[tuple[str, Any, Any]]
     csrf_marker: str
+    expires: float  # a Unix time: when the shared cache forgets it
+    size: int  # about how many characters it holds
 
     def fill(self, request: HttpRequest, live: LiveContext) -> str:
         """The page for the member of `request`."""
@@ -112,6 +117,18 @@ class StoredPage:
                     provided[key] = live[key]() if key in live else {}
                 out.append(render_to_string(key, value | provided[key], request))
         return "".join(out).replace(self.csrf_marker, get_token(request))
+
+
+def kept(key: str) -> StoredPage | None:
+    """The shared render kept under `key`: this process's copy (papers.caching.local), else the shared cache's,
+    then copied here for PAGE_CACHE_LOCAL_SECONDS at most, and never beyond the shared cache's own copy."""
+    if (stored := caching.local.get(key)) is not None:
+        return stored
+    stored = cache.get(key)
+    if stored is not None:
+        seconds = min(settings.PAGE_CACHE_LOCAL_SECONDS, stored.expires - time.time())
+        caching.local.set(key, stored, seconds, stored.size)
+    return stored
 
 
 def shares_renders(request: HttpRequest) -> bool:
@@ -182,7 +199,7 @@ def respond(
         response: HttpResponse = TemplateResponse(request, template, context)
     else:
         key = shared_key(request, template, fingerprint)
-        stored = cache.get(key)
+        stored = kept(key)
         if stored is None:
             context = context | prepare()
             with_rows(rows)
@@ -190,8 +207,9 @@ def respond(
             html = render_to_string(
                 template, context | {COLLECTOR: collector, "csrf_token": collector.csrf_marker}, request
             )
-            stored = collector.stored(html)
+            stored = collector.stored(html, settings.MEMBER_PAGE_SECONDS)
             cache.set(key, stored, settings.MEMBER_PAGE_SECONDS)
+            caching.local.set(key, stored, settings.PAGE_CACHE_LOCAL_SECONDS, stored.size)
         response = HttpResponse(stored.fill(request, live))
     if partial:
         patch_vary_headers(response, ("HX-Request",))
