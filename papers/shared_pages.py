@@ -81,7 +81,7 @@ class SharedRender:
     def stored(self, html: str, seconds: int) -> StoredPage:
         pieces = re.split(f"\ue000{self.nonce}:(\\d+)\ue001", html)
         buttons = (variants for kind, _key, variants in self.parts if kind in BUTTONS)
-        size = len(html) + sum(len(html) for variants in buttons for html in variants.values())
+        size = len(html) + sum(len(variant) for variants in buttons for variant in variants.values())
         return StoredPage(pieces, self.parts, self.csrf_marker, time.time() + seconds, size)
 
 
