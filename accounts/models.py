@@ -70,7 +70,8 @@ class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
         """The member with this id, from the cache when a copy is there, else from the database (and kept).
 
         What the authentication backends (accounts/backends.py) give as `request.user`: the whole row, as a
-        query would read it. Nothing else is kept (groups, permissions and `is_moderator` are read as usual).
+        query would read it, and whether the member is a moderator (every page asks; the `moderators` command and
+        any save of the row drop the copy). Other groups and permissions are read as usual.
         """
         try:
             pk = self.model._meta.pk.to_python(pk)
@@ -79,11 +80,14 @@ class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
         key = member_cache_key(pk)
         kept = cache.get(key)
         names = [field.attname for field in self.model._meta.concrete_fields]
-        if isinstance(kept, dict) and list(kept) == names:  # the same fields as this code's model
-            return self.model.from_db(self.db, names, list(kept.values()))
+        if isinstance(kept, dict) and list(kept) == [*names, "is_moderator"]:  # the same fields as this code's model
+            user = self.model.from_db(self.db, names, [kept[name] for name in names])
+            user.is_moderator = kept["is_moderator"]  # set, as its cached_property would be
+            return user
         user = self.filter(pk=pk).first()
         if user is not None and kept != CHANGED:
-            cache.add(key, {name: getattr(user, name) for name in names}, MEMBER_CACHE_SECONDS)
+            copy = {name: getattr(user, name) for name in names} | {"is_moderator": user.is_moderator}
+            cache.add(key, copy, MEMBER_CACHE_SECONDS)
         return user
 
 

@@ -21,3 +21,16 @@ def test_the_moderators_command_adds_lists_and_removes(capsys):
 def test_the_moderators_command_names_unknown_members():
     with pytest.raises(CommandError, match="No member named nobody"):
         call_command("moderators", "add", "nobody")
+
+
+def test_a_signed_in_member_made_moderator_or_not_is_told_on_the_next_request(client):
+    """Whether a member moderates is kept with their cached row: the command drops that copy."""
+    ada = make_user("ada")
+    client.force_login(ada)
+    assert "Flag queue" not in client.get("/papers/").text  # the copy is kept now
+    call_command("moderators", "add", "ada")
+    assert "Flag queue" in client.get("/papers/").text
+    assert client.get("/moderation/queue/").status_code == 200
+    call_command("moderators", "remove", "ada")
+    assert "Flag queue" not in client.get("/papers/").text
+    assert client.get("/moderation/queue/").status_code == 403

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import MODERATORS_GROUP, User
+from accounts.models import MODERATORS_GROUP, User, forget_cached_members
 
 
 class Command(BaseCommand):
@@ -30,4 +30,5 @@ class Command(BaseCommand):
                 group.user_set.add(user)
             else:
                 group.user_set.remove(user)
+            forget_cached_members([user.pk])  # the signed-in member's copy says whether they moderate
             self.stdout.write(f"{user.username}: {'now a moderator' if action == 'add' else 'no longer a moderator'}")
