@@ -43,12 +43,14 @@ from django.utils.cache import patch_vary_headers
 
 from . import caching, follows
 from .caching import pages_version
-from .models import Paper
-from .rows import mark_upvoted, viewer_state, with_rows
+from .models import Paper, cached_reverse
+from .rows import mark_upvoted, viewer_state_and_unread, with_rows
 
 COLLECTOR = "shared_render"  # the context variable that holds the SharedRender while a shared render runs
 BUTTONS = ("upvote", "save", "follow")
 LIVE = "live"
+HEADER = "papers/includes/user_nav.html"  # the live part every page has
+CSRF_SLOT = "\ue000csrf\ue001"  # the CSRF token in a kept header
 
 # What a view hands over for its live parts: template name → a function returning that part's context.
 LiveContext = dict[str, Callable[[], dict]]
@@ -99,9 +101,9 @@ class StoredPage:
         """The page for the member of `request`."""
         kinds = {kind for kind, _key, _value in self.parts}
         papers = {key for kind, key, _variants in self.parts if kind in ("upvote", "save")}
-        state = viewer_state(request.user, papers) if papers else set()
+        state, unread = viewer_state_and_unread(request.user, papers)
         stances = follows.request_stances(request) if "follow" in kinds else {}
-        provided: dict[str, dict] = {}
+        provided: dict[str, dict] = {HEADER: {"unread_notification_count": unread}}
         out = []
         for position, piece in enumerate(self.pieces):
             if position % 2 == 0:
@@ -112,11 +114,26 @@ class StoredPage:
                 out.append(value[stances.get(key)])
             elif kind in ("upvote", "save"):
                 out.append(value[(key, kind) in state])
+            elif key == HEADER:
+                out.append(header(request, value | provided[key]).replace(CSRF_SLOT, self.csrf_marker))
             else:
                 if key not in provided:
                     provided[key] = live[key]() if key in live else {}
                 out.append(render_to_string(key, value | provided[key], request))
         return "".join(out).replace(self.csrf_marker, get_token(request))
+
+
+def header(request: HttpRequest, context: dict) -> str:
+    """The header's account links for the member (HEADER, with CSRF_SLOT for the token): kept in this process for
+    MEMBER_PAGE_SECONDS under everything they show, so most requests render nothing."""
+    user = request.user
+    on_profile = request.path == cached_reverse("papers:profile", user.username)
+    shown = (user.pk, user.username, user.shown_name, user.is_moderator, on_profile, sorted(context.items()))
+    key = "header:" + hashlib.sha256(repr(shown).encode()).hexdigest()
+    if (html := caching.local.get(key)) is None:
+        html = render_to_string(HEADER, context | {"csrf_token": CSRF_SLOT}, request)
+        caching.local.set(key, html, settings.MEMBER_PAGE_SECONDS, len(html))
+    return html
 
 
 def kept(key: str) -> StoredPage | None:

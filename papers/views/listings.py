@@ -7,6 +7,7 @@ changes (the rows of a listing, the results of a search), everything else the pa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -141,9 +142,18 @@ def sort_choice(request: HttpRequest) -> str:
     return sort if sort in Paper.SORTS else "top"
 
 
-def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | None = None) -> HttpResponse:
+def render_listing(
+    request: HtmxHttpRequest, papers, context: dict, sort: str | None = None, more: Callable[[], dict] = dict
+) -> HttpResponse:
+    """A page of `papers` in paper_list.html, with `context` and, when it is rendered, `more()`."""
     # A member's page is most often a shared render's hit, which needs only what its key is made of.
     slim = shared_pages.shares_renders(request)
+
+    def prepare() -> dict:
+        if slim:
+            shared_pages.load_rows(page.items)
+        return more()
+
     page = paginate(request, papers.only(*FINGERPRINT_FIELDS) if slim else papers.for_rows())
     context |= {"page": page, "sort": sort, "sorts": Paper.SORTS}
     return shared_pages.respond(
@@ -153,7 +163,7 @@ def render_listing(request: HtmxHttpRequest, papers, context: dict, sort: str | 
         fingerprint=[page.has_next, *paper_fingerprint(page.items)],
         buttons=page.items,
         rows=page.items,
-        prepare=(lambda: shared_pages.load_rows(page.items) and {}) if slim else dict,
+        prepare=prepare,
         partial="listing",
     )
 
@@ -215,9 +225,12 @@ def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
 def render_period(request: HtmxHttpRequest, period: ListingPeriod, context: dict, **kind) -> HttpResponse:
     """A day's, week's or month's papers, sorted as asked, between links to the nearest periods with papers."""
     sort = sort_choice(request)
-    before, after = period.neighbours()
-    context |= {"listing": period_kind(period, before, after, **kind), "previous_period": before, "next_period": after}
-    return render_listing(request, period.papers(sort), context, sort)
+
+    def listing() -> dict:  # for a render only: a member's hit needs none of it
+        before, after = period.neighbours()
+        return {"listing": period_kind(period, before, after, **kind), "previous_period": before, "next_period": after}
+
+    return render_listing(request, period.papers(sort), context, sort, more=listing)
 
 
 @require_safe

@@ -85,9 +85,9 @@ def test_rows_are_rendered_once_per_paper_version(client, page_cache, django_ass
     paper = make_paper(title="Row title", authors=("Ada Lovelace",), topics=("robots",))
     client.force_login(make_user())
     client.get("/papers/")
-    # unread notifications, papers, the member's votes: no authors or topics (the session, the member and whether
-    # they moderate, the latest day and its neighbours come from the cache)
-    with django_assert_num_queries(3):
+    # the papers, then the member's votes, saves and unread notifications: no authors or topics (the session, the
+    # member and whether they moderate, the latest day and its neighbours come from the cache)
+    with django_assert_num_queries(2):
         assert "Row title" in client.get("/papers/").text
     Paper.objects.filter(pk=paper.pk).update(title="New row title", updated_at=timezone.now())
     text = client.get("/papers/").text
