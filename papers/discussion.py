@@ -208,6 +208,12 @@ class Node:
     continues: bool = False  # deeper replies continue on the comment's own page
 
 
+def thread_fingerprint(paper: Paper) -> list[tuple]:
+    """What a paper's thread shows of each comment that changes: votes, edits, deletions, hiding (one query)."""
+    columns = ("pk", "upvote_count", "confidence", "edited_at", "deleted_at", "hidden_at", "author_id")
+    return list(Comment.objects.filter(paper=paper).order_by("pk").values_list(*columns))
+
+
 def build_thread(
     paper: Paper, viewer, sort: str = "best", root: Comment | None = None, max_depth: int = COMMENT_MAX_DEPTH
 ) -> list[Node]:

@@ -22,7 +22,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
 from .caching import pages_version
-from .models import Authorship, Notification, Paper, PaperTopic, PaperVote, SavedPaper
+from .models import Authorship, CommentVote, Flag, Notification, Paper, PaperTopic, PaperVote, SavedPaper
 
 ROW_TEMPLATE = "papers/includes/paper_row.html"
 # The columns of a paper that a member's shared render depends on (papers.shared_pages.paper_fingerprint): what
@@ -86,28 +86,32 @@ def viewer_state(user, paper_ids) -> set[tuple[int, str]]:
     return set(votes.values_list("paper_id", "kind").union(saves.values_list("paper_id", "kind"), all=True))
 
 
-def viewer_state_and_unread(user, paper_ids) -> tuple[set[tuple[int, str]], int]:
-    """`viewer_state`, and how many notifications the member has not read (the header's badge), in one query.
+def viewer_state_and_unread(user, paper_ids, comment_ids=()) -> tuple[set[tuple[int, str]], int]:
+    """`viewer_state`, with ("comment_upvote" and "flag") the member's votes and flags of `comment_ids`, and how
+    many notifications the member has not read (the header's badge), in one query.
 
     Every member's page asks this, so it is one plain statement: the ORM would take longer to write its union of
-    three queries (about 1 ms) than the database takes to answer it. The unread count is Notification's unread():
+    queries (about 1 ms) than the database takes to answer it. The unread count is Notification's unread():
     `read_at` is NULL.
     """
-    ids = [int(pk) for pk in paper_ids]
-    tables = {model: connection.ops.quote_name(model._meta.db_table) for model in (PaperVote, SavedPaper, Notification)}
+    models = (PaperVote, SavedPaper, CommentVote, Flag, Notification)
+    tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
     sql = f"SELECT 0, COUNT(*) FROM {tables[Notification]} WHERE recipient_id = %s AND read_at IS NULL"
     params: list[int] = [user.pk]
-    if ids:
-        marks = ", ".join(["%s"] * len(ids))
-        for model, kind in ((PaperVote, 1), (SavedPaper, 2)):
+    wanted = ((PaperVote, "paper_id", paper_ids), (SavedPaper, "paper_id", paper_ids))
+    wanted += ((CommentVote, "comment_id", comment_ids), (Flag, "comment_id", comment_ids))
+    for kind, (model, column, ids) in enumerate(wanted, start=1):
+        ids = [int(pk) for pk in ids]
+        if ids:
+            marks = ", ".join(["%s"] * len(ids))
             sql += (
-                f" UNION ALL SELECT {kind}, paper_id FROM {tables[model]} WHERE user_id = %s AND paper_id IN ({marks})"
+                f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s AND {column} IN ({marks})"
             )
             params += [user.pk, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    kinds = {1: "upvote", 2: "save"}
+    kinds = {1: "upvote", 2: "save", 3: "comment_upvote", 4: "flag"}
     unread = next(value for kind, value in rows if kind == 0)
     return {(value, kinds[kind]) for kind, value in rows if kind}, unread
 

@@ -47,7 +47,8 @@ from .models import Paper, cached_reverse
 from .rows import mark_upvoted, viewer_state_and_unread, with_rows
 
 COLLECTOR = "shared_render"  # the context variable that holds the SharedRender while a shared render runs
-BUTTONS = ("upvote", "save", "follow")
+BUTTONS = ("upvote", "save", "follow", "comment")
+AUTHOR = "author"  # the state of a comment's controls for its author
 LIVE = "live"
 HEADER = "papers/includes/user_nav.html"  # the live part every page has
 CSRF_SLOT = "\ue000csrf\ue001"  # the CSRF token in a kept header
@@ -101,7 +102,8 @@ class StoredPage:
         """The page for the member of `request`."""
         kinds = {kind for kind, _key, _value in self.parts}
         papers = {key for kind, key, _variants in self.parts if kind in ("upvote", "save")}
-        state, unread = viewer_state_and_unread(request.user, papers)
+        comments = {key[0] for kind, key, _variants in self.parts if kind == "comment"}
+        state, unread = viewer_state_and_unread(request.user, papers, comments)
         stances = follows.request_stances(request) if "follow" in kinds else {}
         provided: dict[str, dict] = {HEADER: {"unread_notification_count": unread}}
         out = []
@@ -114,6 +116,12 @@ class StoredPage:
                 out.append(value[stances.get(key)])
             elif kind in ("upvote", "save"):
                 out.append(value[(key, kind) in state])
+            elif kind == "comment":
+                comment, author = key
+                mine = author is not None and author == request.user.pk
+                out.append(
+                    value[AUTHOR if mine else ((comment, "comment_upvote") in state, (comment, "flag") in state)]
+                )
             elif key == HEADER:
                 out.append(header(request, value | provided[key]).replace(CSRF_SLOT, self.csrf_marker))
             else:

@@ -13,17 +13,38 @@ render it is rendered anew for each request.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import template
 from django.template.base import FilterExpression, Node, NodeList, Parser, Token
 from django.utils.safestring import mark_safe
 
 from papers import follows
 from papers.models import Follow
-from papers.shared_pages import COLLECTOR
+from papers.shared_pages import AUTHOR, COLLECTOR
 
 register = template.Library()
 
-STATES = {"upvote": (False, True), "save": (False, True), "follow": (None, Follow.Mode.FOLLOW, Follow.Mode.MUTE)}
+# Each kind's states. A comment's controls: its author's own (edit, delete), or another member's vote and flag
+# (upvoted?, flagged?).
+STATES = {
+    "upvote": (False, True),
+    "save": (False, True),
+    "follow": (None, Follow.Mode.FOLLOW, Follow.Mode.MUTE),
+    "comment": (AUTHOR, (False, False), (True, False), (False, True), (True, True)),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a comment's controls are rendered for in a shared render: its author or any other member, never a
+    moderator (moderators get pages rendered for them)."""
+
+    pk: int | None
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_moderator: bool = False
+    can_write: bool = True
 
 
 class MemberPartNode(Node):
@@ -43,10 +64,20 @@ class MemberPartNode(Node):
             with context.push(follow=follows.Followable(target, mode)):
                 return self.nodelist.render(context)
         variants = {state: self.render_in(context, target, state) for state in STATES[self.kind]}
-        key = (follows.kind_of(target), target.pk) if self.kind == "follow" else target.pk
+        if self.kind == "follow":
+            key = (follows.kind_of(target), target.pk)
+        elif self.kind == "comment":
+            key = (target.comment.pk, target.comment.author_id)
+        else:
+            key = target.pk
         return collector.button(self.kind, key, variants)
 
     def render_in(self, context, target, state) -> str:
+        if self.kind == "comment":  # `target` is a papers.discussion.Node
+            viewer = Viewer(target.comment.author_id if state == AUTHOR else 0)
+            target.is_upvoted, target.is_flagged = (False, False) if state == AUTHOR else state
+            with context.push(user=viewer):
+                return self.nodelist.render(context)
         if self.kind == "follow":
             with context.push(follow=follows.Followable(target, state)):
                 return self.nodelist.render(context)

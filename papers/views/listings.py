@@ -26,9 +26,9 @@ from ..arxiv import parse_arxiv_reference
 from ..atom import search_feed_url
 from ..bibtex import bibtex_entry
 from ..caching import cache_anonymous_page, cache_shared_answer
-from ..discussion import build_thread
+from ..discussion import build_thread, thread_fingerprint
 from ..feed import follows_something
-from ..models import Author, Organization, Paper, Topic, TopicAlias
+from ..models import COMMENT_MAX_LENGTH, Author, Organization, Paper, Topic, TopicAlias
 from ..paging import paginate
 from ..paper_markdown import MAX_DEPTH as MARKDOWN_MAX_DEPTH
 from ..paper_markdown import paper_markdown
@@ -257,7 +257,8 @@ def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
 
     def prepare() -> dict:  # what only a render reads
         authorships = list(paper.authorships.select_related("author", "hf_user"))
-        return {"authorships": authorships, "bibtex": bibtex_entry(paper, [a.author.name for a in authorships])}
+        bibtex = bibtex_entry(paper, [a.author.name for a in authorships])
+        return thread_context(request, paper) | {"authorships": authorships, "bibtex": bibtex}
 
     context = {
         "paper": paper,
@@ -269,11 +270,13 @@ def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
         request,
         "papers/paper_detail.html",
         context,
-        fingerprint=paper_fingerprint([paper, *related]),
+        fingerprint=[paper_fingerprint([paper, *related]), thread_fingerprint(paper)],
         buttons=[paper, *related],
         rows=related,
         prepare=prepare,
-        live={"papers/includes/discussion.html": lambda: thread_context(request, paper)},
+        live={
+            "papers/includes/comment_compose.html": lambda: {"paper": paper, "comment_max_length": COMMENT_MAX_LENGTH}
+        },
     )
 
 
