@@ -205,12 +205,17 @@ def cache_shared_answer(view: Callable[..., HttpResponse]) -> Callable[..., Http
             return view(request, *args, **kwargs)
         key = shared_key(request)
         if (kept := _kept(key)) is not None:
-            return _response(kept)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        if _is_keepable(response):
-            _keep(key, response, [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)])
+            response = _response(kept)
+        else:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            if _is_keepable(response):
+                _keep(key, response, [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)])
+        if is_cacheable_request(request):
+            # An anonymous client's next request for it is answered by AnonymousPageMiddleware, before the stack
+            # runs: the answer is then kept twice, the second time with the headers the stack adds.
+            response.cache_anonymous = True  # type: ignore[attr-defined]
         return response
 
     return wrapped

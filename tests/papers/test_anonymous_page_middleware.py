@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from papers import caching
 from papers.api.main import shared_operations
@@ -214,7 +214,7 @@ def kept_answers_of(view) -> bool:
     return len(calls) == 1
 
 
-def test_the_hf_routes_are_cached_once_by_their_shared_cache_not_by_the_page_cache(
+def test_the_hf_routes_are_shared_with_everyone_and_answered_early_for_anonymous_clients(
     client, page_cache, django_assert_num_queries
 ):
     make_paper()
@@ -222,7 +222,12 @@ def test_the_hf_routes_are_cached_once_by_their_shared_cache_not_by_the_page_cac
     client.get("/api/daily_papers?date=2026-08-18")
     with django_assert_num_queries(0):
         again = client.get("/api/daily_papers?date=2026-08-18")
-    assert went_down_the_stack(again)  # from hf.py's shared cache, not kept a second time
+    assert not went_down_the_stack(again)  # kept with the stack's headers too, for anonymous clients
+    member = Client()
+    member.force_login(make_user())
+    with django_assert_num_queries(0):  # hf.py's shared cache: the same answer for a member, made by nobody anew
+        answer = member.get("/api/daily_papers?date=2026-08-18")
+    assert went_down_the_stack(answer) and answer.content == again.content
 
 
 # --- This process's copies -------------------------------------------------------------------------------------
