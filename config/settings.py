@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "papers.tasks.refresh_related",
         "schedule": crontab(minute=15, hour=4),
     },
+    # Every stored personal feed ranked anew from its source rows: what no change's fan-out reaches heals in a day.
+    "rebuild-feeds": {
+        "task": "papers.tasks.rebuild_all_timelines",
+        "schedule": crontab(minute=45, hour=4),
+    },
 }
 HF_API_URL = os.environ.get("HF_API_URL", "https://huggingface.co/api/daily_papers")
 HF_HTTP_TIMEOUT = env_int("HF_HTTP_TIMEOUT", 20)

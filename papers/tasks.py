@@ -17,6 +17,7 @@ from typing import Any
 from celery import shared_task
 
 from papers import digests, emails, feed, ingest, notices, outbox, related_papers, similarity
+from papers.models import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +132,10 @@ def rebuild_timelines_of_seeds(seed_ids: list[int]) -> int:
 def rebuild_timelines(user_ids: list[int]) -> int:
     """Rebuild the stored feeds of these members (those built before); count them."""
     return feed.rebuild_timelines(user_ids)
+
+
+@shared_task(name="papers.tasks.rebuild_all_timelines")
+def rebuild_all_timelines() -> int:
+    """Rebuild every stored feed from the source rows (daily): heals what no fan-out follows (an author merged or
+    split, a topic renamed or merged, a followed member suspended or gone); count them."""
+    return feed.rebuild_timelines(Timeline.objects.values_list("user_id", flat=True))

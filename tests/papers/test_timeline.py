@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from papers import discussion, feed, follows, related_papers, similarity
-from papers.models import Listing, OutboxMessage, Paper, PaperSimilarity, Timeline, TimelineEntry, Topic
+from papers import discussion, feed, follows, related_papers, similarity, tasks
+from papers.models import Follow, Listing, OutboxMessage, Paper, PaperSimilarity, Timeline, TimelineEntry, Topic
 from tests.factories import make_author, make_organization, make_paper, make_topic, make_user
 from tests.support.paths import HF_FIXTURES
 
@@ -284,3 +284,14 @@ def test_concurrent_rebuilds_of_one_member_end_with_the_fresh_ranking_and_no_dup
     assert_current(ada)
     ids = list(TimelineEntry.objects.filter(user=ada).values_list("paper_id", flat=True))
     assert len(ids) == len(set(ids)) == len(fresh(ada))
+
+
+def test_the_daily_rebuild_heals_what_no_fan_out_reaches(member, member_client, world):
+    """A change written past the domain functions (here a follow inserted directly, as a data migration or an author
+    merge would) leaves the stored feed behind until the daily task ranks it anew."""
+    follows.follow(member, world["vision"])
+    member_client.get("/feed/")  # built
+    Follow.objects.create(user=member, target=Follow.Target.AUTHOR, author=world["yann"], mode=Follow.Mode.FOLLOW)
+    assert stored(member) != fresh(member)
+    assert tasks.rebuild_all_timelines() == 1
+    assert_current(member)
