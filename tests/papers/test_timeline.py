@@ -9,6 +9,7 @@ import threading
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -295,3 +296,4 @@ def test_the_daily_rebuild_heals_what_no_fan_out_reaches(member, member_client, 
     assert stored(member) != fresh(member)
     assert tasks.rebuild_all_timelines() == 1
     assert_current(member)
+    assert settings.CELERY_BEAT_SCHEDULE["rebuild-feeds"]["task"] == tasks.rebuild_all_timelines.name
