@@ -118,9 +118,30 @@ def test_an_htmx_fragment_is_shared_too_and_equals_a_fresh_one(busy_day, setting
     assert "<html" in client_for(busy_day["bob"]).get(path).text
 
 
+KEPT: dict[str, StoredPage] = {}
+
+
+@pytest.fixture(autouse=True)
+def kept_renders(monkeypatch):
+    """Note the shared renders kept (in whichever cache the tests run with) since the cache was last emptied."""
+    set_, clear = cache.set, cache.clear
+
+    def remember(key, value, *args, **kwargs):
+        if isinstance(value, StoredPage):
+            KEPT[key] = value
+        return set_(key, value, *args, **kwargs)
+
+    def forget():
+        KEPT.clear()
+        clear()
+
+    KEPT.clear()
+    monkeypatch.setattr(cache, "set", remember)
+    monkeypatch.setattr(cache, "clear", forget)
+
+
 def stored_pages() -> list[StoredPage]:
-    keys = [key for key in cache._cache if re.search(r":pages:\d+:members:", key)]  # noqa: SLF001 - the test's local memory cache
-    return [cache.get(key.split(":", 2)[2]) for key in keys]
+    return [page for key, page in KEPT.items() if cache.get(key) is not None]
 
 
 def test_the_shared_part_says_nothing_of_the_member_who_rendered_it(busy_day):
