@@ -97,17 +97,16 @@ def viewer_state_and_unread(user, paper_ids, comment_ids=()) -> tuple[set[tuple[
     models = (PaperVote, SavedPaper, CommentVote, Flag, Notification)
     tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
     sql = f"SELECT 0, COUNT(*) FROM {tables[Notification]} WHERE recipient_id = %s AND read_at IS NULL"
-    params: list[int] = [user.pk]
+    params: list = [user.pk]
     wanted = ((PaperVote, "paper_id", paper_ids), (SavedPaper, "paper_id", paper_ids))
     wanted += ((CommentVote, "comment_id", comment_ids), (Flag, "comment_id", comment_ids))
+    array = connection.vendor == "postgresql"  # one parameter for the ids: the same statement whatever their number
     for kind, (model, column, ids) in enumerate(wanted, start=1):
         ids = [int(pk) for pk in ids]
         if ids:
-            marks = ", ".join(["%s"] * len(ids))
-            sql += (
-                f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s AND {column} IN ({marks})"
-            )
-            params += [user.pk, *ids]
+            sql += f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s AND {column}"
+            sql += " = ANY(%s)" if array else f" IN ({', '.join(['%s'] * len(ids))})"
+            params += [user.pk, ids] if array else [user.pk, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
