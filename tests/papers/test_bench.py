@@ -138,7 +138,10 @@ def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
     assert figures["pages"]["feed"]["queries"] <= 18
     assert figures["pages"]["api"]["queries"] <= 3 and figures["pages"]["api_day"]["queries"] <= 3
     assert figures["members"]["plain_member"] == members.plain_member().username
-    assert figures["members"]["paper_comments"] == 2 * members.DISCUSSION_THREADS
+    # The middle day's most discussed paper: the one members commented on, or the one the bench gave a discussion.
+    day_papers = Paper.objects.listed_on(measure.middle_day()).filter(pk__in=synthetic_corpus.synthetic_papers())
+    most = max(day_papers.values_list("comment_count", flat=True))
+    assert figures["members"]["paper_comments"] == most >= 1
     assert figures["throughput"] is None
     assert {check["name"] for check in figures["checks"] if "name" in check} == {
         "home",
