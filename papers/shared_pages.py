@@ -157,15 +157,20 @@ def kept(key: str) -> StoredPage | None:
 
 
 def shares_renders(request: HttpRequest) -> bool:
-    """Whether `request` is served from a shared render: a member's GET, not a moderator's, with no messages."""
-    user = request.user
-    return (
-        settings.MEMBER_PAGE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and user.is_authenticated
-        and not (user.is_moderator or user.is_staff)
-        and not len(messages.get_messages(request))
-    )
+    """Whether `request` is served from a shared render: a member's GET, not a moderator's, with no messages.
+
+    Asked by the view (to read only what a hit needs) and by respond(): answered once per request."""
+    shares: bool | None = getattr(request, "_shares_renders", None)
+    if shares is None:
+        user = request.user
+        shares = request._shares_renders = (  # type: ignore[attr-defined]  # a per-request memo
+            settings.MEMBER_PAGE_SECONDS > 0
+            and request.method in ("GET", "HEAD")
+            and user.is_authenticated
+            and not (user.is_moderator or user.is_staff)
+            and not len(messages.get_messages(request))
+        )
+    return shares
 
 
 def shared_key(request: HttpRequest, template: str, fingerprint: Iterable) -> str:
