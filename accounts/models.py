@@ -77,17 +77,21 @@ class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
             pk = self.model._meta.pk.to_python(pk)
         except ValidationError:
             return None
-        key = member_cache_key(pk)
-        kept = cache.get(key)
+        key, changed_key = member_cache_key(pk), member_changed_key(pk)
+        found = cache.get_many([key, changed_key])  # one round trip
+        kept = found.get(key)
         names = [field.attname for field in self.model._meta.concrete_fields]
         if isinstance(kept, dict) and list(kept) == [*names, "is_moderator"]:  # the same fields as this code's model
             user = self.model.from_db(self.db, names, [kept[name] for name in names])
             user.is_moderator = kept["is_moderator"]  # set, as its cached_property would be
+            user.changed_at = found.get(changed_key, 0.0)
             return user
         user = self.filter(pk=pk).first()
-        if user is not None and kept != CHANGED:
-            copy = {name: getattr(user, name) for name in names} | {"is_moderator": user.is_moderator}
-            cache.add(key, copy, MEMBER_CACHE_SECONDS)
+        if user is not None:
+            user.changed_at = found.get(changed_key, 0.0)
+            if kept != CHANGED:
+                copy = {name: getattr(user, name) for name in names} | {"is_moderator": user.is_moderator}
+                cache.add(key, copy, MEMBER_CACHE_SECONDS)
         return user
 
 
@@ -207,6 +211,12 @@ class User(AbstractUser):
         self.save()
         self.groups.clear()
         self.user_permissions.clear()
+
+
+def member_changed_key(pk: int) -> str:
+    """Where the time the member last changed something is kept (papers.caching.mark_members_changed); read with
+    the member's copy, in the same round trip, as `changed_at`."""
+    return f"members:changed:{pk}"
 
 
 def member_cache_key(pk: int) -> str:

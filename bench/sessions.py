@@ -2,7 +2,7 @@
 
 bench.throughput runs `python -m bench.sessions USERNAME…` with gunicorn's environment, so each session is written
 as the server will read it: with its SECRET_KEY (the session and its auth hash are signed with it), its session
-engine, database and cache. It prints one `name=value` cookie a line, in the order of the usernames.
+engine, database and cache. It prints each member's cookies on a line, in the order of the usernames.
 """
 
 from __future__ import annotations
@@ -11,14 +11,19 @@ import sys
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory
 
 
 def session_cookie(username: str) -> str:
-    """Sign `username` in as Django's `login` does (any session engine), and return the cookie as `name=value`."""
+    """Sign `username` in as Django's `login` does (any session engine), and return the cookies a browser then
+    sends: the session's, and the CSRF cookie its first page with a form set (`name=value;name=value`)."""
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    request = RequestFactory().get("/")
+    get_token(request)  # what a page with a form does: a new CSRF secret, for the cookie
+    session = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return f"{session};{settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}"
 
 
 def main(usernames: list[str]) -> None:

@@ -183,7 +183,8 @@ def throughput(options: dict, out: Output, pages: list[Load]) -> dict | None:
 
 
 def session_cookies(env: dict[str, str], usernames: list[str]) -> dict[str, str]:
-    """A `name=value` session cookie per member, made by bench.sessions with the server's environment."""
+    """The cookies of each member (session and CSRF, `name=value;name=value`), made by bench.sessions with the
+    server's environment."""
     if not usernames:
         return {}
     result = subprocess.run(

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A member's POST marks their pages out of date, so that their next pages show what they did (papers/caching.py).
+    "papers.caching.MemberChangesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,6 +130,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Prepared statements for the few statements that ask for them (papers.rows.prepared_cursor): Django's own
+    # queries bind their parameters in the client and are never prepared. None turns them off (behind a pooler
+    # in transaction mode).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", None if env_bool("DATABASE_NO_PREPARED_STATEMENTS", False) else 5
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
@@ -152,6 +161,9 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 # Seconds a member's listing or paper page may be kept as a shared render (papers.shared_pages; 0 turns it off).
 # Votes and comments change its key at once; other changes show within this bound, as on the visitors' pages.
 MEMBER_PAGE_SECONDS = env_int("MEMBER_PAGE_SECONDS", PAGE_CACHE_SECONDS)
+# A member's page may be answered without reading the database for this many seconds after it was last read
+# (papers.shared_pages.member_page; 0: never): the member's own changes show at once, other members' within it.
+MEMBER_PAGE_LAG_SECONDS = env_int("MEMBER_PAGE_LAG_SECONDS", min(10, MEMBER_PAGE_SECONDS))
 # Each web process also keeps the pages it served, and the pages' version, for this many seconds (0: never), so
 # that a hit costs no round trip to Redis: after an import, another process shows the new papers this late at most.
 PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 2)

@@ -35,6 +35,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
+from accounts.models import member_changed_key
+
 VERSION_KEY = "pages:version"
 # What a shared answer keeps (it is served from inside the stack, whose middleware adds the rest).
 KEPT_HEADERS = ("Content-Type", "Vary", "Content-Disposition", "Content-Language", "Last-Modified")
@@ -117,6 +119,43 @@ def bump_pages_version() -> None:
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
     local.clear()
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+def mark_members_changed(user_ids) -> None:
+    """Pages rendered before now are out of date for these members (papers.shared_pages.member_page): something
+    they did or were told of shows on them. Lasts as long as a page may lag behind (MEMBER_PAGE_LAG_SECONDS)."""
+    seconds = settings.MEMBER_PAGE_LAG_SECONDS
+    if seconds > 0 and (ids := set(user_ids)):
+        now = time.time()
+        cache.set_many({member_changed_key(pk): now for pk in ids}, seconds + 1)
+
+
+def members_changed_at(user) -> float:
+    """When the member last changed something (mark_members_changed); 0 if not lately. Read with the member's row
+    (User.objects.cached) when the request's member came from there."""
+    if (changed := getattr(user, "changed_at", None)) is not None:
+        return changed
+    return cache.get(member_changed_key(user.pk), 0.0)
+
+
+class MemberChangesMiddleware:
+    """After any request that may write (a POST, PUT, PATCH or DELETE) by a signed-in member, mark the member as
+    having changed something: their next pages are read afresh (mark_members_changed). One place for every action,
+    so that no vote, comment, edit or follow can be missed; after the view, when its transaction has committed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                mark_members_changed([user.pk])
+        return response
 
 
 def is_cacheable_request(request: HttpRequest) -> bool:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import outbox
+from . import caching, outbox
 from .markdown import render_markdown
 from .models import (
     COMMENT_MAX_DEPTH,
@@ -196,6 +196,8 @@ def notify(comment: Comment, mentions: tuple[str, ...]) -> list[Notification]:
         if user_id in active
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    # Those told see the comment at once on pages they had, as its author does.
+    transaction.on_commit(lambda: caching.mark_members_changed(row.recipient_id for row in rows))
     return list(Notification.objects.filter(comment=comment))
 
 

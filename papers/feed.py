@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import outbox, similarity
+from . import caching, outbox, similarity
 from .models import (
     Authorship,
     Comment,
@@ -530,6 +530,7 @@ def settings_saved(user, changed: Iterable[str]) -> None:
         outbox.queue("papers.tasks.rebuild_timelines_of_followers", user.pk)
     if "recency" in changed:
         rebuild_timeline(user)
+        caching.mark_members_changed([user.pk])  # their pages show the new order from the next one
 
 
 def rebuild_timelines(user_ids: Iterable[int]) -> int:

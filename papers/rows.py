@@ -91,8 +91,9 @@ def viewer_state_and_unread(user, paper_ids, comment_ids=()) -> tuple[set[tuple[
     many notifications the member has not read (the header's badge), in one query.
 
     Every member's page asks this, so it is one plain statement: the ORM would take longer to write its union of
-    queries (about 1 ms) than the database takes to answer it. The unread count is Notification's unread():
-    `read_at` is NULL.
+    queries (about 1 ms) than the database takes to answer it. On PostgreSQL it is a prepared statement, with each
+    list of ids one parameter: planned once per connection, where planning it took longer than answering it. The
+    unread count is Notification's unread(): `read_at` is NULL.
     """
     models = (PaperVote, SavedPaper, CommentVote, Flag, Notification)
     tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
@@ -100,19 +101,46 @@ def viewer_state_and_unread(user, paper_ids, comment_ids=()) -> tuple[set[tuple[
     params: list = [user.pk]
     wanted = ((PaperVote, "paper_id", paper_ids), (SavedPaper, "paper_id", paper_ids))
     wanted += ((CommentVote, "comment_id", comment_ids), (Flag, "comment_id", comment_ids))
-    array = connection.vendor == "postgresql"  # one parameter for the ids: the same statement whatever their number
+    prepared = connection.vendor == "postgresql"
     for kind, (model, column, ids) in enumerate(wanted, start=1):
         ids = [int(pk) for pk in ids]
-        if ids:
-            sql += f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s AND {column}"
-            sql += " = ANY(%s)" if array else f" IN ({', '.join(['%s'] * len(ids))})"
-            params += [user.pk, ids] if array else [user.pk, *ids]
-    with connection.cursor() as cursor:
+        if prepared:  # the same statement whatever the ids: an array, written as text
+            sql += f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s"
+            sql += f" AND {column} = ANY(%s::bigint[])"
+            params += [user.pk, "{" + ",".join(map(str, ids)) + "}"]
+        elif ids:
+            sql += f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s"
+            sql += f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
+            params += [user.pk, *ids]
+    with prepared_cursor() if prepared else connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     kinds = {1: "upvote", 2: "save", 3: "comment_upvote", 4: "flag"}
     unread = next(value for kind, value in rows if kind == 0)
     return {(value, kinds[kind]) for kind, value in rows if kind}, unread
+
+
+def prepared_cursor():
+    """A cursor on PostgreSQL whose statements are bound on the server and prepared on first use: planned once per
+    connection (Django's cursors bind parameters in the client, so PostgreSQL plans every statement anew). Without
+    prepared statements on the connection (DATABASE_NO_PREPARED_STATEMENTS), they are only bound on the server."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = _prepared_cursor_class()(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+@memoize
+def _prepared_cursor_class():
+    import psycopg  # only on PostgreSQL
+
+    class PreparedCursor(psycopg.Cursor):
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+    return PreparedCursor
 
 
 def mark_upvoted(papers: Sequence[Paper], user) -> Sequence[Paper]:

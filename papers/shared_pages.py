@@ -14,10 +14,14 @@ costs most of a member's request, so for members the page is rendered once with 
 
 The render is kept in the cache for MEMBER_PAGE_SECONDS under a key made of the address, the htmx headers, the
 pages version (an import bumps it) and a fingerprint of what the page shows that members change: each paper's
-points, comment count and last change. A vote or comment therefore changes the key and shows at once to everyone;
-anything else shows within that bound, as on the visitors' cached pages. Filling a page in costs a fixed
-number of indexed lookups: the member's votes and saves of the papers shown (one query), their follows (one, on
-pages with follow buttons) and what the live parts read (the unread count; a paper page's thread).
+points, comment count and last change. Reading the fingerprint takes the view's queries, so the render is also
+kept under its address alone as a recent render (`member_page`), which answers a member's request before the view
+runs, for MEMBER_PAGE_LAG_SECONDS after the fingerprint was last read, unless the member changed something since
+(papers.caching.mark_members_changed). A member's own vote, comment or edit therefore shows to them at once, and to
+other members within MEMBER_PAGE_LAG_SECONDS; anything else within MEMBER_PAGE_SECONDS, as on the visitors' cached
+pages. Filling a page in costs a fixed number of indexed lookups: the member's votes and saves of the papers shown
+and their unread count (one prepared statement), their follows (one, on pages with follow buttons) and what the
+live parts read.
 
 Moderators, and requests with messages to show, get the page rendered for them as before.
 """
@@ -30,6 +34,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +57,7 @@ AUTHOR = "author"  # the state of a comment's controls for its author
 LIVE = "live"
 HEADER = "papers/includes/user_nav.html"  # the live part every page has
 CSRF_SLOT = "\ue000csrf\ue001"  # the CSRF token in a kept header
+FORMAT = 2  # of what is kept (StoredPage, Recent): in their keys, so that a deploy never reads an older one
 
 # What a view hands over for its live parts: template name → a function returning that part's context.
 LiveContext = dict[str, Callable[[], dict]]
@@ -81,24 +87,42 @@ class SharedRender:
         self.parts.append((LIVE, template_name, values))
         return self.marker(str(len(self.parts) - 1))
 
-    def stored(self, html: str, seconds: int) -> StoredPage:
-        pieces = re.split(f"\ue000{self.nonce}:(\\d+)\ue001", html)
+    def stored(self, html: str, seconds: int, live: dict[str, dict], vary_htmx: bool) -> StoredPage:
+        pieces: list[Any] = re.split(f"\ue000{self.nonce}:(\\d+)\ue001", html)
+        for position, piece in enumerate(pieces):
+            pieces[position] = self.chunks(piece) if position % 2 == 0 else int(piece)
+        parts = [
+            (kind, key, {state: self.chunks(variant) for state, variant in value.items()} if kind in BUTTONS else value)
+            for kind, key, value in self.parts
+        ]
         buttons = (variants for kind, _key, variants in self.parts if kind in BUTTONS)
         size = len(html) + sum(len(variant) for variants in buttons for variant in variants.values())
-        return StoredPage(pieces, self.parts, self.csrf_marker, time.time() + seconds, size)
+        return StoredPage(pieces, parts, time.time() + seconds, size, live, vary_htmx)
+
+    def chunks(self, html: str) -> tuple[bytes, ...]:
+        """`html` as UTF-8, split where the CSRF token goes."""
+        return tuple(html.encode().split(self.csrf_marker.encode()))
 
 
 @dataclass
 class StoredPage:
-    """A shared render: literal HTML at even positions of `pieces`, the index of a part at odd ones."""
+    """A shared render, as bytes: literal HTML at even positions of `pieces`, the index of a part at odd ones. Each
+    literal (and each state of a button part) is a tuple of chunks, with the request's CSRF token between them."""
 
-    pieces: list[str]
+    pieces: list[Any]
     parts: list[tuple[str, Any, Any]]
-    csrf_marker: str
     expires: float  # a Unix time: when the shared cache forgets it
     size: int  # about how many characters it holds
+    live: dict[str, dict]  # the context the view gave each live part, as it was at the render
+    vary_htmx: bool  # whether the answer depends on HX-Request (a page with a fragment)
 
-    def fill(self, request: HttpRequest, live: LiveContext) -> str:
+    def response(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(self.fill(request))
+        if self.vary_htmx:
+            patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def fill(self, request: HttpRequest) -> bytes:
         """The page for the member of `request`."""
         kinds = {kind for kind, _key, _value in self.parts}
         papers = {key for kind, key, _variants in self.parts if kind in ("upvote", "save")}
@@ -106,29 +130,35 @@ class StoredPage:
         state, unread = viewer_state_and_unread(request.user, papers, comments)
         stances = follows.request_stances(request) if "follow" in kinds else {}
         provided: dict[str, dict] = {HEADER: {"unread_notification_count": unread}}
-        out = []
+        token = get_token(request)
+        out: list[bytes] = []
+
+        def add(chunks: tuple[bytes, ...]) -> None:
+            out.append(chunks[0])
+            for chunk in chunks[1:]:
+                out.append(token.encode())
+                out.append(chunk)
+
         for position, piece in enumerate(self.pieces):
             if position % 2 == 0:
-                out.append(piece)
+                add(piece)
                 continue
-            kind, key, value = self.parts[int(piece)]
+            kind, key, value = self.parts[piece]
             if kind == "follow":
-                out.append(value[stances.get(key)])
+                add(value[stances.get(key)])
             elif kind in ("upvote", "save"):
-                out.append(value[(key, kind) in state])
+                add(value[(key, kind) in state])
             elif kind == "comment":
                 comment, author = key
                 mine = author is not None and author == request.user.pk
-                out.append(
-                    value[AUTHOR if mine else ((comment, "comment_upvote") in state, (comment, "flag") in state)]
-                )
+                add(value[AUTHOR if mine else ((comment, "comment_upvote") in state, (comment, "flag") in state)])
             elif key == HEADER:
-                out.append(header(request, value | provided[key]).replace(CSRF_SLOT, self.csrf_marker))
+                out.append(header(request, value | provided[key]).replace(CSRF_SLOT, token).encode())
             else:
                 if key not in provided:
-                    provided[key] = live[key]() if key in live else {}
-                out.append(render_to_string(key, value | provided[key], request))
-        return "".join(out).replace(self.csrf_marker, get_token(request))
+                    provided[key] = self.live.get(key, {})
+                out.append(render_to_string(key, value | provided[key], request).encode())
+        return b"".join(out)
 
 
 def header(request: HttpRequest, context: dict) -> str:
@@ -182,7 +212,7 @@ def shared_key(request: HttpRequest, template: str, fingerprint: Iterable) -> st
         repr(list(fingerprint)),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pages:{pages_version()}:members:{digest}"
+    return f"pages:{pages_version()}:members:{FORMAT}:{digest}"
 
 
 def paper_fingerprint(papers: Iterable) -> list[tuple]:
@@ -227,20 +257,97 @@ def respond(
         for provide in live.values():
             context = context | provide()
         response: HttpResponse = TemplateResponse(request, template, context)
-    else:
-        key = shared_key(request, template, fingerprint)
-        stored = kept(key)
-        if stored is None:
-            context = context | prepare()
-            with_rows(rows)
-            collector = SharedRender()
-            html = render_to_string(
-                template, context | {COLLECTOR: collector, "csrf_token": collector.csrf_marker}, request
-            )
-            stored = collector.stored(html, settings.MEMBER_PAGE_SECONDS)
-            cache.set(key, stored, settings.MEMBER_PAGE_SECONDS)
-            caching.local.set(key, stored, settings.PAGE_CACHE_LOCAL_SECONDS, stored.size)
-        response = HttpResponse(stored.fill(request, live))
-    if partial:
-        patch_vary_headers(response, ("HX-Request",))
-    return response
+        if partial:
+            patch_vary_headers(response, ("HX-Request",))
+        return response
+    key = shared_key(request, template, fingerprint)
+    stored = kept(key)
+    if stored is None:
+        context = context | prepare()
+        with_rows(rows)
+        collector = SharedRender()
+        html = render_to_string(
+            template, context | {COLLECTOR: collector, "csrf_token": collector.csrf_marker}, request
+        )
+        live_context = {name: provide() for name, provide in live.items()}
+        stored = collector.stored(html, settings.MEMBER_PAGE_SECONDS, live_context, bool(partial))
+        cache.set(key, stored, settings.MEMBER_PAGE_SECONDS)
+        caching.local.set(key, stored, settings.PAGE_CACHE_LOCAL_SECONDS, stored.size)
+    if (recent := getattr(request, "_recent_page", None)) is not None:
+        keep_recent(*recent, stored)
+    return stored.response(request)
+
+
+# Recent renders: what a member's request for a page is answered with before its view reads anything.
+#
+# A shared render's key holds what the page shows that members change (the fingerprint), so finding it takes the
+# view's queries. The render is also kept under its address alone (`recent_key`), stamped with the time its
+# fingerprint was last checked, for MEMBER_PAGE_LAG_SECONDS. `member_page` answers from it without running the view
+# unless the member changed something since that time (papers.caching.mark_members_changed: every member's POST,
+# and the notifications a reply sends): their own vote, comment or edit shows at once, and other members' changes
+# within MEMBER_PAGE_LAG_SECONDS.
+
+
+@dataclass
+class Recent:
+    checked: float  # a Unix time: when what the page shows was last read from the database
+    page: StoredPage
+
+
+def recent_key(request: HttpRequest, personal: bool) -> str:
+    parts = [
+        request.build_absolute_uri(),
+        request.headers.get("HX-Request", ""),
+        request.headers.get("HX-History-Restore-Request", ""),
+        str(request.user.pk) if personal else "",
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"pages:{pages_version()}:recent:{FORMAT}:{digest}"
+
+
+def keep_recent(key: str, checked: float, page: StoredPage) -> None:
+    seconds = min(settings.MEMBER_PAGE_LAG_SECONDS, page.expires - time.time())
+    if seconds > 0:
+        recent = Recent(checked, page)
+        cache.set(key, recent, seconds)
+        caching.local.set(key, recent, min(seconds, settings.PAGE_CACHE_LOCAL_SECONDS), page.size)
+
+
+def member_page(personal: bool | Callable[[HttpRequest], bool] = False) -> Callable:
+    """Answer a member's GET of a page whose view ends in respond() from its recent render, without running the view
+    (see above). `personal` (or `personal(request)`) says whether the page is the member's own (their feed), rather
+    than one that members share."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if settings.MEMBER_PAGE_LAG_SECONDS <= 0 or not shares_renders(request):
+                return view(request, *args, **kwargs)
+            now = time.time()
+            changed = caching.members_changed_at(request.user)
+            own = member_memo(request, personal, changed) if callable(personal) else personal
+            key = recent_key(request, own)
+            recent = caching.local.get(key)
+            if recent is None and (recent := cache.get(key)) is not None:
+                seconds = min(settings.PAGE_CACHE_LOCAL_SECONDS, recent.page.expires - now)
+                caching.local.set(key, recent, seconds, recent.page.size)
+            if recent is not None and changed < recent.checked > now - settings.MEMBER_PAGE_LAG_SECONDS:
+                return recent.page.response(request)
+            request._recent_page = (key, now)  # type: ignore[attr-defined]  # for respond()
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def member_memo(request: HttpRequest, answer: Callable[[HttpRequest], bool], changed: float) -> bool:
+    """`answer(request)`, kept for the member until they change something (or MEMBER_PAGE_LAG_SECONDS)."""
+    key = f"members:memo:{request.user.pk}:{answer.__module__}.{answer.__qualname__}"
+    now = time.time()
+    kept_answer = cache.get(key)
+    if kept_answer is not None and kept_answer[0] > changed:
+        return kept_answer[1]
+    value = answer(request)
+    cache.set(key, (now, value), settings.MEMBER_PAGE_LAG_SECONDS)
+    return value

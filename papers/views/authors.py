@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import author_moderation
+from .. import author_moderation, shared_pages
 from ..caching import cache_anonymous_page
 from ..models import Author, cached_reverse
 from ..models.identities import describe
@@ -35,6 +35,7 @@ def find_author(key: str) -> Author:
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def author_detail(request: HtmxHttpRequest, key: str) -> HttpResponse:
     """A person's papers; a name shared by namesakes lists them; a merged identity redirects to the survivor."""
     slug, _, number = key.partition("/")

@@ -32,6 +32,7 @@ MAX_SHOWN = 1_000
 
 @require_safe
 @login_required
+@shared_pages.member_page(personal=True)
 def feed(request: HtmxHttpRequest) -> HttpResponse:
     return render_feed(request)
 

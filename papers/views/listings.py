@@ -168,8 +168,13 @@ def render_listing(
     )
 
 
+def follows_something_of(request: HttpRequest) -> bool:
+    return follows_something(request.user)
+
+
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page(personal=follows_something_of)
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """The personal feed for members who follow something; the latest day otherwise."""
     if follows_something(request.user):
@@ -179,6 +184,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def all_papers(request: HtmxHttpRequest) -> HttpResponse:
     """`/papers/`: the latest day's listing for everyone, the "All papers" side of the feed's switch."""
     return render_latest_day(request)
@@ -193,6 +199,7 @@ def render_latest_day(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def day_listing(request: HtmxHttpRequest, day: dt.date) -> HttpResponse:
     period = ListingPeriod("day", day)
     period.refuse_future()
@@ -208,6 +215,7 @@ def render_day(request: HtmxHttpRequest, period: ListingPeriod, is_home: bool = 
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
     period = ListingPeriod("week", monday)
     period.refuse_future()
@@ -216,6 +224,7 @@ def week_listing(request: HtmxHttpRequest, monday: dt.date) -> HttpResponse:
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def month_listing(request: HtmxHttpRequest, first: dt.date) -> HttpResponse:
     period = ListingPeriod("month", first)
     period.refuse_future()
@@ -235,6 +244,7 @@ def render_period(request: HtmxHttpRequest, period: ListingPeriod, context: dict
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def trending(request: HtmxHttpRequest) -> HttpResponse:
     lede = format_html(
         "Upvotes with time decay: ten times the upvotes buys two days of age. "
@@ -248,6 +258,7 @@ def trending(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def paper_detail(request: HtmxHttpRequest, arxiv_id: str) -> HttpResponse:
     joins = ("organization", "submitted_by", "submission__user")
     paper = Paper.objects.select_related(*joins).filter(arxiv_id=arxiv_id).first()
@@ -306,6 +317,7 @@ def paper_as_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
     organization = get_object_or_404(Organization, handle=handle)
     listing = followed_kind(
@@ -321,6 +333,7 @@ def organization_detail(request: HtmxHttpRequest, handle: str) -> HttpResponse:
 
 @require_safe
 @cache_anonymous_page
+@shared_pages.member_page()
 def topic_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A topic's papers; the address of another spelling of it redirects here for good (301)."""
     spellings = list(TopicAlias.objects.spelling_topic(slug))  # the topic and its spellings in one query

@@ -197,16 +197,18 @@ def test_the_plain_member_follows_nothing_and_upvoted_and_saved_the_first_papers
 
 def test_a_session_cookie_made_by_django_login_signs_the_member_in(signed_in_pages, client):
     middle, paper, plain = signed_in_pages
-    name, value = sessions.session_cookie(plain.username).split("=", 1)
-    assert name == settings.SESSION_COOKIE_NAME
+    cookies = dict(cookie.split("=", 1) for cookie in sessions.session_cookie(plain.username).split(";"))
+    assert list(cookies) == [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME]
     browser = Client()
-    browser.cookies[name] = value
+    for name, value in cookies.items():
+        browser.cookies[name] = value
+    name = settings.SESSION_COOKIE_NAME
     for path in ("/", f"/papers/date/{middle}/", f"/papers/{paper.arxiv_id}/"):
         body = browser.get(path).content.decode()
         assert throughput.signed_in_problem(body, plain.username) is None
         assert 'aria-pressed="true"' in body  # the member's upvotes and saves
     reader = sessions.session_cookie(members.FEED_READER)
-    browser.cookies[name] = reader.split("=", 1)[1]
+    browser.cookies[name] = reader.split(";")[0].split("=", 1)[1]
     response = browser.get("/feed/")
     assert response.status_code == 200
     assert throughput.signed_in_problem(response.content.decode(), members.FEED_READER) is None
