@@ -11,8 +11,9 @@ state are rendered around it on every request.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache as memoize
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,7 +23,17 @@ from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
 from .caching import pages_version
-from .models import Authorship, CommentVote, Flag, Notification, Paper, PaperTopic, PaperVote, SavedPaper
+from .models import (
+    Authorship,
+    CommentVote,
+    Flag,
+    Follow,
+    Notification,
+    Paper,
+    PaperTopic,
+    PaperVote,
+    SavedPaper,
+)
 
 ROW_TEMPLATE = "papers/includes/paper_row.html"
 # The columns of a paper that a member's shared render depends on (papers.shared_pages.paper_fingerprint): what
@@ -86,8 +97,14 @@ def viewer_state(user, paper_ids) -> set[tuple[int, str]]:
     return set(votes.values_list("paper_id", "kind").union(saves.values_list("paper_id", "kind"), all=True))
 
 
-def viewer_state_and_unread(user, paper_ids, comment_ids=()) -> tuple[set[tuple[int, str]], int]:
-    """`viewer_state`, with ("comment_upvote" and "flag") the member's votes and flags of `comment_ids`, and how
+FOLLOW_KINDS = ("topic", "author", "organization", "member")  # papers.models.Follow.Target, as its columns name them
+
+
+def viewer_state_and_unread(
+    user, paper_ids, comment_ids=(), follow_targets: dict[str, Iterable[int]] | None = None
+) -> tuple[set[tuple[Any, str]], int]:
+    """`viewer_state`, with ("comment_upvote" and "flag") the member's votes and flags of `comment_ids`, with
+    ((kind, id), "follow" or "mute") their stance on each of `follow_targets` (ids by Follow target kind), and how
     many notifications the member has not read (the header's badge), in one query.
 
     Every member's page asks this, so it is one plain statement: the ORM would take longer to write its union of
@@ -95,29 +112,43 @@ def viewer_state_and_unread(user, paper_ids, comment_ids=()) -> tuple[set[tuple[
     list of ids one parameter: planned once per connection, where planning it took longer than answering it. The
     unread count is Notification's unread(): `read_at` is NULL.
     """
-    models = (PaperVote, SavedPaper, CommentVote, Flag, Notification)
+    models = (PaperVote, SavedPaper, CommentVote, Flag, Notification, Follow)
     tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
     sql = f"SELECT 0, COUNT(*) FROM {tables[Notification]} WHERE recipient_id = %s AND read_at IS NULL"
     params: list = [user.pk]
-    wanted = ((PaperVote, "paper_id", paper_ids), (SavedPaper, "paper_id", paper_ids))
-    wanted += ((CommentVote, "comment_id", comment_ids), (Flag, "comment_id", comment_ids))
+    wanted = [(PaperVote, "paper_id", paper_ids, ""), (SavedPaper, "paper_id", paper_ids, "")]
+    wanted += [(CommentVote, "comment_id", comment_ids, ""), (Flag, "comment_id", comment_ids, "")]
+    if follow_targets is not None:  # kinds 5 to 12: each target kind's follows, then its mutes
+        wanted += [(Follow, f"{kind}_id", follow_targets.get(kind, ()), kind) for kind in FOLLOW_KINDS]
     prepared = connection.vendor == "postgresql"
-    for kind, (model, column, ids) in enumerate(wanted, start=1):
+    for number, (model, column, ids, follow_kind) in enumerate(wanted, start=1):
         ids = [int(pk) for pk in ids]
+        if follow_kind:
+            code = 5 + 2 * FOLLOW_KINDS.index(follow_kind)
+            selected = f"CASE WHEN mode = 'mute' THEN {code + 1} ELSE {code} END, {column}"
+        else:
+            selected = f"{number}, {column}"
         if prepared:  # the same statement whatever the ids: an array, written as text
-            sql += f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s"
+            sql += f" UNION ALL SELECT {selected} FROM {tables[model]} WHERE user_id = %s"
             sql += f" AND {column} = ANY(%s::bigint[])"
             params += [user.pk, "{" + ",".join(map(str, ids)) + "}"]
         elif ids:
-            sql += f" UNION ALL SELECT {kind}, {column} FROM {tables[model]} WHERE user_id = %s"
+            sql += f" UNION ALL SELECT {selected} FROM {tables[model]} WHERE user_id = %s"
             sql += f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
             params += [user.pk, *ids]
     with prepared_cursor() if prepared else connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    kinds = {1: "upvote", 2: "save", 3: "comment_upvote", 4: "flag"}
+    kinds: dict[int, str] = {1: "upvote", 2: "save", 3: "comment_upvote", 4: "flag"}
     unread = next(value for kind, value in rows if kind == 0)
-    return {(value, kinds[kind]) for kind, value in rows if kind}, unread
+    state: set[tuple[Any, str]] = set()
+    for kind, value in rows:
+        if kind >= 5:
+            follow_kind, mode = FOLLOW_KINDS[(kind - 5) // 2], ("follow", "mute")[(kind - 5) % 2]
+            state.add(((follow_kind, value), mode))
+        elif kind:
+            state.add((value, kinds[kind]))
+    return state, unread
 
 
 def prepared_cursor():

@@ -19,9 +19,9 @@ kept under its address alone as a recent render (`member_page`), which answers a
 runs, for MEMBER_PAGE_LAG_SECONDS after the fingerprint was last read, unless the member changed something since
 (papers.caching.mark_members_changed). A member's own vote, comment or edit therefore shows to them at once, and to
 other members within MEMBER_PAGE_LAG_SECONDS; anything else within MEMBER_PAGE_SECONDS, as on the visitors' cached
-pages. Filling a page in costs a fixed number of indexed lookups: the member's votes and saves of the papers shown
-and their unread count (one prepared statement), their follows (one, on pages with follow buttons) and what the
-live parts read.
+pages. Filling a page in costs one indexed statement (prepared on PostgreSQL): the member's votes and saves of the
+papers shown, their votes and flags of its comments, their stances on what its follow buttons follow, and their
+unread count; and what the live parts read.
 
 Moderators, and requests with messages to show, get the page rendered for them as before.
 """
@@ -32,6 +32,7 @@ import hashlib
 import re
 import secrets
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
@@ -46,9 +47,9 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 
-from . import caching, follows
+from . import caching
 from .caching import pages_version
-from .models import Paper, cached_reverse
+from .models import Follow, Paper, cached_reverse
 from .rows import mark_upvoted, viewer_state_and_unread, with_rows
 
 COLLECTOR = "shared_render"  # the context variable that holds the SharedRender while a shared render runs
@@ -56,7 +57,10 @@ BUTTONS = ("upvote", "save", "follow", "comment")
 AUTHOR = "author"  # the state of a comment's controls for its author
 LIVE = "live"
 HEADER = "papers/includes/user_nav.html"  # the live part every page has
-CSRF_SLOT = "\ue000csrf\ue001"  # the CSRF token in a kept header
+CSRF_SLOT = "\ue000csrf\ue001"  # the CSRF token in a kept live part
+FORM_KEY_SLOT = "\ue000form-key\ue001"  # a one-time form key in a kept live part
+COMPOSE = "papers/includes/comment_compose.html"
+MODES = (Follow.Mode.FOLLOW, Follow.Mode.MUTE)
 FORMAT = 2  # of what is kept (StoredPage, Recent): in their keys, so that a deploy never reads an older one
 
 # What a view hands over for its live parts: template name → a function returning that part's context.
@@ -115,6 +119,11 @@ class StoredPage:
     size: int  # about how many characters it holds
     live: dict[str, dict]  # the context the view gave each live part, as it was at the render
     vary_htmx: bool  # whether the answer depends on HX-Request (a page with a fragment)
+    # Live parts rendered for this copy, by what they show (never stored: filled in after the copy is kept).
+    kept_parts: dict[tuple, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        return self.__dict__ | {"kept_parts": {}}
 
     def response(self, request: HttpRequest) -> HttpResponse:
         response = HttpResponse(self.fill(request))
@@ -127,8 +136,13 @@ class StoredPage:
         kinds = {kind for kind, _key, _value in self.parts}
         papers = {key for kind, key, _variants in self.parts if kind in ("upvote", "save")}
         comments = {key[0] for kind, key, _variants in self.parts if kind == "comment"}
-        state, unread = viewer_state_and_unread(request.user, papers, comments)
-        stances = follows.request_stances(request) if "follow" in kinds else {}
+        targets: dict[str, list[int]] | None = None
+        if "follow" in kinds:
+            targets = {}
+            for kind, key, _variants in self.parts:
+                if kind == "follow":
+                    targets.setdefault(key[0], []).append(key[1])
+        state, unread = viewer_state_and_unread(request.user, papers, comments, targets)
         provided: dict[str, dict] = {HEADER: {"unread_notification_count": unread}}
         token = get_token(request)
         out: list[bytes] = []
@@ -145,7 +159,7 @@ class StoredPage:
                 continue
             kind, key, value = self.parts[piece]
             if kind == "follow":
-                add(value[stances.get(key)])
+                add(value[next((mode for mode in MODES if (key, mode) in state), None)])
             elif kind in ("upvote", "save"):
                 add(value[(key, kind) in state])
             elif kind == "comment":
@@ -154,11 +168,30 @@ class StoredPage:
                 add(value[AUTHOR if mine else ((comment, "comment_upvote") in state, (comment, "flag") in state)])
             elif key == HEADER:
                 out.append(header(request, value | provided[key]).replace(CSRF_SLOT, token).encode())
+            elif key == COMPOSE:
+                html = self.compose(request, value).replace(CSRF_SLOT, token).replace(FORM_KEY_SLOT, new_key())
+                out.append(html.encode())
             else:
                 if key not in provided:
                     provided[key] = self.live.get(key, {})
                 out.append(render_to_string(key, value | provided[key], request).encode())
         return b"".join(out)
+
+    def compose(self, request: HttpRequest, values: dict) -> str:
+        """The comment form above the thread (COMPOSE, with slots for the CSRF token and the form key): kept with this
+        copy of the page under what it shows of the member (whether they may write, and why not) and the address."""
+        user = request.user
+        shows = (user.can_write, user.suspension_reason, request.get_full_path(), repr(sorted(values.items())))
+        if (html := self.kept_parts.get(shows)) is None:
+            if len(self.kept_parts) > 100:
+                self.kept_parts.clear()
+            context = values | self.live.get(COMPOSE, {}) | {"csrf_token": CSRF_SLOT, "form_key_slot": FORM_KEY_SLOT}
+            html = self.kept_parts[shows] = render_to_string(COMPOSE, context, request)
+        return html
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
 
 
 def header(request: HttpRequest, context: dict) -> str:

@@ -6,10 +6,11 @@ from django import template
 register = template.Library()
 
 
-@register.simple_tag
-def new_form_key() -> str:
-    """A one-time key for a create form: the server makes one thing per key, however often the form is sent."""
-    return uuid.uuid4().hex
+@register.simple_tag(takes_context=True)
+def new_form_key(context) -> str:
+    """A one-time key for a create form: the server makes one thing per key, however often the form is sent. (In a
+    part kept for many requests, a slot that each request fills with a new key: papers.shared_pages.)"""
+    return context.get("form_key_slot") or uuid.uuid4().hex
 
 
 @register.filter

@@ -381,3 +381,16 @@ def test_a_members_post_marks_their_pages_out_of_date(busy_day):
     assert caching.members_changed_at(busy_day["ada"]) == 0
     Client().post(reverse("account_login"), {"login": "bob", "password": "wrong"})
     assert caching.members_changed_at(busy_day["ada"]) == 0
+
+
+def test_each_request_of_a_kept_paper_page_gets_a_new_form_key_and_its_own_token(busy_day):
+    paper = busy_day["paper"]
+    bob = Client(enforce_csrf_checks=True)
+    bob.force_login(busy_day["bob"])
+    pages = [bob.get(paper.get_absolute_url()).text for _ in range(3)]
+    keys = [re.search(r'name="form_key" value="([0-9a-f]{32})"', page).group(1) for page in pages]
+    assert len(set(keys)) == 3
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', pages[-1]).group(1)
+    body = {"body": "Posted from a kept page.", "form_key": keys[-1], "csrfmiddlewaretoken": token}
+    assert bob.post(reverse("papers:comments", args=[paper.arxiv_id]), body).status_code == 302
+    assert "Posted from a kept page." in bob.get(paper.get_absolute_url()).text
