@@ -54,8 +54,9 @@ class LocalCache:
     """This process's own copies, in front of the shared cache: the least recently used go first beyond
     PAGE_CACHE_LOCAL_ENTRIES entries or PAGE_CACHE_LOCAL_BYTES of bodies, and each lasts a few seconds."""
 
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()  # key: (expires at, size, value)
+    def __init__(self, entries: int | None = None) -> None:
+        self.entries = entries  # at most this many (None: PAGE_CACHE_LOCAL_ENTRIES)
+        self._entries: OrderedDict[Any, tuple[float, int, Any]] = OrderedDict()  # key: (expires at, size, value)
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -78,9 +79,8 @@ class LocalCache:
                 self._drop(key)
             self._entries[key] = (time.monotonic() + seconds, size, value)
             self._bytes += size
-            while (
-                len(self._entries) > settings.PAGE_CACHE_LOCAL_ENTRIES or self._bytes > settings.PAGE_CACHE_LOCAL_BYTES
-            ):
+            entries = self.entries or settings.PAGE_CACHE_LOCAL_ENTRIES
+            while len(self._entries) > entries or self._bytes > settings.PAGE_CACHE_LOCAL_BYTES:
                 self._drop(next(iter(self._entries)))
 
     def clear(self) -> None:

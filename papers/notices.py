@@ -17,10 +17,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 
+from . import caching
 from .models import Authorship, FeedSignal, Follow, Notification, Paper
 
 CHUNK = 1000  # papers per round of queries
@@ -36,6 +38,9 @@ def notify_new_papers(paper_ids: Iterable[int]) -> int:
     for start in range(0, len(ids), CHUNK):
         notices = _notices(ids[start : start + CHUNK])
         Notification.objects.bulk_create(notices, ignore_conflicts=True)
+        # Their unread counts show the notices on their next page (papers.rows.member_state).
+        recipients = {notice.recipient_id for notice in notices}
+        transaction.on_commit(lambda recipients=recipients: caching.mark_members_changed(recipients))
         offered += len(notices)
     return offered
 

@@ -11,7 +11,9 @@ state are rendered around it on every request.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache as memoize
 from typing import Any
 
@@ -22,6 +24,7 @@ from django.db.models import Prefetch, Value, prefetch_related_objects
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 
+from . import caching
 from .caching import pages_version
 from .models import (
     Authorship,
@@ -136,9 +139,17 @@ def viewer_state_and_unread(
             sql += f" UNION ALL SELECT {selected} FROM {tables[model]} WHERE user_id = %s"
             sql += f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
             params += [user.pk, *ids]
-    with prepared_cursor() if prepared else connection.cursor() as cursor:
+    return _decoded(_fetch(sql, params))
+
+
+def _fetch(sql: str, params: list) -> list[tuple[int, int]]:
+    with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _decoded(rows: list[tuple[int, int]]) -> tuple[set[tuple[Any, str]], int]:
+    """The rows of the statements above as (state, unread count)."""
     kinds: dict[int, str] = {1: "upvote", 2: "save", 3: "comment_upvote", 4: "flag"}
     unread = next(value for kind, value in rows if kind == 0)
     state: set[tuple[Any, str]] = set()
@@ -149,6 +160,68 @@ def viewer_state_and_unread(
         elif kind:
             state.add((value, kinds[kind]))
     return state, unread
+
+
+# The member's whole state (every vote, save, comment vote, flag and follow, and the unread count), kept in this
+# process for MEMBER_PAGE_LAG_SECONDS and read again as soon as the member changes something (their change mark,
+# papers.caching.mark_members_changed, comes with their row from the cache): their pages in a row cost no query.
+# A member with more than SNAPSHOT_LIMIT rows of one kind is asked per page instead.
+SNAPSHOT_LIMIT = 2_000
+snapshots = caching.LocalCache(entries=10_000)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    taken: float  # a Unix time, before it was read
+    state: set[tuple[Any, str]] | None  # None: too many rows to keep
+    unread: int
+
+
+def member_state(
+    user, paper_ids, comment_ids=(), follow_targets: dict[str, Iterable[int]] | None = None
+) -> tuple[set[tuple[Any, str]], int]:
+    """What viewer_state_and_unread says (with the state of more than the ids asked), from the member's snapshot
+    in this process when it was read after their last change."""
+    seconds = settings.MEMBER_PAGE_LAG_SECONDS
+    if seconds <= 0:
+        return viewer_state_and_unread(user, paper_ids, comment_ids, follow_targets)
+    snapshot = snapshots.get(user.pk)
+    if snapshot is None or snapshot.taken <= caching.members_changed_at(user):
+        snapshot = read_snapshot(user)
+        snapshots.set(user.pk, snapshot, seconds, 64 * len(snapshot.state or ()))
+    if snapshot.state is None:
+        return viewer_state_and_unread(user, paper_ids, comment_ids, follow_targets)
+    return snapshot.state, snapshot.unread
+
+
+def read_snapshot(user) -> Snapshot:
+    """Every vote, save, comment vote, flag and follow of the member, and their unread count: one statement."""
+    taken = time.time()
+    models = (PaperVote, SavedPaper, CommentVote, Flag, Notification, Follow)
+    tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
+    sql = f"SELECT 0, COUNT(*) FROM {tables[Notification]} WHERE recipient_id = %s AND read_at IS NULL"
+    selects = [
+        f"{number}, {column} FROM {tables[model]} WHERE user_id = %s"
+        for number, (model, column) in enumerate(
+            [(PaperVote, "paper_id"), (SavedPaper, "paper_id"), (CommentVote, "comment_id"), (Flag, "comment_id")],
+            start=1,
+        )
+    ]
+    for index, kind in enumerate(FOLLOW_KINDS):
+        code = 5 + 2 * index
+        selects.append(
+            f"CASE WHEN mode = 'mute' THEN {code + 1} ELSE {code} END, {kind}_id FROM {tables[Follow]}"
+            f" WHERE user_id = %s AND {kind}_id IS NOT NULL"
+        )
+    for select in selects:  # each kind's rows, SNAPSHOT_LIMIT + 1 at most
+        sql += f" UNION ALL SELECT * FROM (SELECT {select} LIMIT {SNAPSHOT_LIMIT + 1})"
+    rows = _fetch(sql, [user.pk] * (1 + len(selects)))
+    counts: dict[int, int] = {}
+    for kind, _value in rows:
+        counts[kind] = counts.get(kind, 0) + 1
+    state, unread = _decoded(rows)
+    too_many = any(count > SNAPSHOT_LIMIT for kind, count in counts.items() if kind)
+    return Snapshot(taken, None if too_many else state, unread)
 
 
 def prepared_cursor():

@@ -50,7 +50,7 @@ from django.utils.cache import patch_vary_headers
 from . import caching
 from .caching import pages_version
 from .models import Follow, Paper, cached_reverse
-from .rows import mark_upvoted, viewer_state_and_unread, with_rows
+from .rows import mark_upvoted, member_state, with_rows
 
 COLLECTOR = "shared_render"  # the context variable that holds the SharedRender while a shared render runs
 BUTTONS = ("upvote", "save", "follow", "comment")
@@ -142,7 +142,7 @@ class StoredPage:
             for kind, key, _variants in self.parts:
                 if kind == "follow":
                     targets.setdefault(key[0], []).append(key[1])
-        state, unread = viewer_state_and_unread(request.user, papers, comments, targets)
+        state, unread = member_state(request.user, papers, comments, targets)
         provided: dict[str, dict] = {HEADER: {"unread_notification_count": unread}}
         token = get_token(request)
         out: list[bytes] = []

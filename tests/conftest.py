@@ -9,7 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from config.celery import app as celery_app
-from papers import caching
+from papers import caching, rows
 from tests.support.paths import HF_FIXTURES
 
 
@@ -48,6 +48,7 @@ def no_page_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     caching.local.clear()
+    rows.snapshots.clear()
 
 
 @pytest.fixture

@@ -126,10 +126,10 @@ def test_bench_measures_every_page_and_prints_the_summary(corpus, tmp_path):
     assert RelatedPaper.objects.filter(paper__in=synthetic_corpus.synthetic_papers()).exists()
     assert re.search(r"\| `/feed/` \(member following 50\) p95 \| [\d.]+ ms \| ≤ 25 ms \| (PASS|MISS) \|", output)
     assert set(figures["pages"]) == {"home", "day", "paper", "search", "feed", "api", "api_day"}
-    for page in figures["pages"].values():
+    for name, page in figures["pages"].items():
         assert page["requests"] == 3
         assert 0 < page["p50"] <= page["p95"] <= page["max"]
-        assert page["queries"] >= 1
+        assert page["queries"] >= (name != "feed")  # the feed comes from the member's recent render
     assert figures["pages"]["paper"]["urls"] == 50
     assert figures["pages"]["search"]["urls"] == 20
     assert figures["members"]["members"] == members.members_for_size(PAPERS)

@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from papers import caching, discussion, follows
+from papers import caching, discussion, follows, rows
 from papers.models import Listing, Paper, PaperTopic
 from papers.shared_pages import StoredPage
 from tests.factories import make_user
@@ -333,10 +333,13 @@ def test_a_recent_render_answers_a_member_before_the_view_reads_anything(busy_da
     day_page = reverse("papers:day", args=[busy_day["day"]])
     client_for(busy_day["ada"]).get(day_page)  # read, rendered and kept
     bob = client_for(busy_day["bob"])
-    bob.get(day_page)  # reads Bob's row into the cache
+    with CaptureQueriesContext(connection) as queries:
+        bob.get(day_page)
+    # Bob's row, whether he moderates, and all his votes, saves, follows and unread count (papers.rows.member_state)
+    assert len(queries) == 3, [q["sql"] for q in queries]
     with CaptureQueriesContext(connection) as queries:
         page = bob.get(day_page).text
-    assert len(queries) == 1, [q["sql"] for q in queries]  # the member's votes, saves and unread count
+    assert len(queries) == 0, [q["sql"] for q in queries]  # all of it kept
     fresh = client_for(busy_day["bob"])
     with mock.patch("papers.views.listings.render_period") as view:
         assert normalised(fresh.get(day_page).text) == normalised(page)
@@ -394,3 +397,39 @@ def test_each_request_of_a_kept_paper_page_gets_a_new_form_key_and_its_own_token
     body = {"body": "Posted from a kept page.", "form_key": keys[-1], "csrfmiddlewaretoken": token}
     assert bob.post(reverse("papers:comments", args=[paper.arxiv_id]), body).status_code == 302
     assert "Posted from a kept page." in bob.get(paper.get_absolute_url()).text
+
+
+def test_a_member_is_read_again_after_their_own_change_and_when_told_of_a_reply(
+    busy_day, django_capture_on_commit_callbacks
+):
+    ada, bob = client_for(busy_day["ada"]), client_for(busy_day["bob"])
+    paper, day_page = busy_day["paper"], reverse("papers:day", args=[busy_day["day"]])
+    bob.get(day_page)
+    other = untouched(busy_day)
+    bob.post(reverse("papers:save", args=[other.arxiv_id]), {"action": "save"})
+    with CaptureQueriesContext(connection) as queries:
+        page = bob.get(day_page).text
+    assert len(queries) == 2  # the page's papers (he changed something since its render) and his state, read again
+    save = page.split(f'action="{reverse("papers:save", args=[other.arxiv_id])}"')[1].split("</form>")[0]
+    assert 'aria-pressed="true"' in save
+    assert '<span class="badge">' not in bob.get(day_page).text
+    ada_comment = paper.comments.get(author=busy_day["ada"])
+    bob_comment = paper.comments.get(author=busy_day["bob"])
+    with django_capture_on_commit_callbacks(execute=True):
+        ada.post(
+            reverse("papers:comments", args=[paper.arxiv_id]), {"body": "Ada answers Bob.", "parent": bob_comment.pk}
+        )
+    assert ada_comment.pk != bob_comment.pk
+    assert '<span class="badge">1<span class="visually-hidden"> unread</span>' in bob.get(day_page).text
+
+
+def test_a_member_with_too_many_rows_to_keep_is_asked_per_page(busy_day, monkeypatch):
+    monkeypatch.setattr(rows, "SNAPSHOT_LIMIT", 0)
+    bob = client_for(busy_day["bob"])
+    day_page = reverse("papers:day", args=[busy_day["day"]])
+    fresh = normalised(bob.get(day_page).text)
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert normalised(bob.get(day_page).text) == fresh
+        assert len(queries) == 1  # the page's papers only
+    assert 'aria-pressed="true"' in fresh  # his save of the first paper
