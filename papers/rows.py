@@ -213,8 +213,8 @@ def read_snapshot(user) -> Snapshot:
             f"CASE WHEN mode = 'mute' THEN {code + 1} ELSE {code} END, {kind}_id FROM {tables[Follow]}"
             f" WHERE user_id = %s AND {kind}_id IS NOT NULL"
         )
-    for select in selects:  # each kind's rows, SNAPSHOT_LIMIT + 1 at most
-        sql += f" UNION ALL SELECT * FROM (SELECT {select} LIMIT {SNAPSHOT_LIMIT + 1})"
+    for number, select in enumerate(selects):  # each kind's rows, SNAPSHOT_LIMIT + 1 at most
+        sql += f" UNION ALL SELECT * FROM (SELECT {select} LIMIT {SNAPSHOT_LIMIT + 1}) AS kind{number}"
     rows = _fetch(sql, [user.pk] * (1 + len(selects)))
     counts: dict[int, int] = {}
     for kind, _value in rows:
