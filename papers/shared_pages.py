@@ -375,12 +375,13 @@ def member_page(personal: bool | Callable[[HttpRequest], bool] = False) -> Calla
 
 
 def member_memo(request: HttpRequest, answer: Callable[[HttpRequest], bool], changed: float) -> bool:
-    """`answer(request)`, kept for the member until they change something (or MEMBER_PAGE_LAG_SECONDS)."""
+    """`answer(request)`, kept in this process for the member until they change something (their change mark
+    comes with their row), or MEMBER_PAGE_LAG_SECONDS."""
     key = f"members:memo:{request.user.pk}:{answer.__module__}.{answer.__qualname__}"
     now = time.time()
-    kept_answer = cache.get(key)
+    kept_answer = caching.local.get(key)
     if kept_answer is not None and kept_answer[0] > changed:
         return kept_answer[1]
     value = answer(request)
-    cache.set(key, (now, value), settings.MEMBER_PAGE_LAG_SECONDS)
+    caching.local.set(key, (now, value), settings.MEMBER_PAGE_LAG_SECONDS)
     return value
