@@ -197,7 +197,8 @@ def notify(comment: Comment, mentions: tuple[str, ...]) -> list[Notification]:
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # Those told see the comment at once on pages they had, as its author does.
-    transaction.on_commit(lambda: caching.mark_members_changed(row.recipient_id for row in rows))
+    told = [row.recipient_id for row in rows] + ([comment.author_id] if comment.author_id else [])
+    transaction.on_commit(lambda: caching.mark_members_changed(told))
     return list(Notification.objects.filter(comment=comment))
 
 
