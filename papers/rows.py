@@ -112,34 +112,47 @@ def viewer_state_and_unread(
 
     Every member's page asks this, so it is one plain statement: the ORM would take longer to write its union of
     queries (about 1 ms) than the database takes to answer it. On PostgreSQL it is a prepared statement, with each
-    list of ids one parameter: planned once per connection, where planning it took longer than answering it. The
-    unread count is Notification's unread(): `read_at` is NULL.
+    list of ids one parameter: planned once per connection, where planning it took longer than answering it.
     """
-    models = (PaperVote, SavedPaper, CommentVote, Flag, Notification, Follow)
-    tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
-    sql = f"SELECT 0, COUNT(*) FROM {tables[Notification]} WHERE recipient_id = %s AND read_at IS NULL"
-    params: list = [user.pk]
-    wanted = [(PaperVote, "paper_id", paper_ids, ""), (SavedPaper, "paper_id", paper_ids, "")]
-    wanted += [(CommentVote, "comment_id", comment_ids, ""), (Flag, "comment_id", comment_ids, "")]
-    if follow_targets is not None:  # kinds 5 to 12: each target kind's follows, then its mutes
-        wanted += [(Follow, f"{kind}_id", follow_targets.get(kind, ()), kind) for kind in FOLLOW_KINDS]
+    wanted = {"paper_id": paper_ids, "comment_id": comment_ids} | {
+        f"{kind}_id": (follow_targets or {}).get(kind, ()) for kind in FOLLOW_KINDS
+    }
+    sql, params = _unread(), [user.pk]
     prepared = connection.vendor == "postgresql"
-    for number, (model, column, ids, follow_kind) in enumerate(wanted, start=1):
-        ids = [int(pk) for pk in ids]
-        if follow_kind:
-            code = 5 + 2 * FOLLOW_KINDS.index(follow_kind)
-            selected = f"CASE WHEN mode = 'mute' THEN {code + 1} ELSE {code} END, {column}"
-        else:
-            selected = f"{number}, {column}"
+    for selected, column in _state_selects(follows=follow_targets is not None):
+        ids = [int(pk) for pk in wanted[column]]
         if prepared:  # the same statement whatever the ids: an array, written as text
-            sql += f" UNION ALL SELECT {selected} FROM {tables[model]} WHERE user_id = %s"
-            sql += f" AND {column} = ANY(%s::bigint[])"
+            sql += f" UNION ALL SELECT {selected} WHERE user_id = %s AND {column} = ANY(%s::bigint[])"
             params += [user.pk, "{" + ",".join(map(str, ids)) + "}"]
         elif ids:
-            sql += f" UNION ALL SELECT {selected} FROM {tables[model]} WHERE user_id = %s"
-            sql += f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
+            sql += f" UNION ALL SELECT {selected} WHERE user_id = %s AND {column} IN ({', '.join(['%s'] * len(ids))})"
             params += [user.pk, *ids]
     return _decoded(_fetch(sql, params))
+
+
+def _unread() -> str:
+    """How many notifications the member has not read (Notification's unread(): `read_at` is NULL), as kind 0."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    return f"SELECT 0, COUNT(*) FROM {table} WHERE recipient_id = %s AND read_at IS NULL"
+
+
+def _state_selects(follows: bool = True) -> list[tuple[str, str]]:
+    """Each kind of the member's state as (its SELECT's columns and table, its id column): votes (kind 1), saves
+    (2), comment votes (3), flags (4), then for each Follow target kind its follows (5 + 2i) and mutes (6 + 2i)."""
+    models = (PaperVote, SavedPaper, CommentVote, Flag, Follow)
+    table = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
+    selects = [
+        (f"{kind}, {column} FROM {table[model]}", column)
+        for kind, (model, column) in enumerate(
+            [(PaperVote, "paper_id"), (SavedPaper, "paper_id"), (CommentVote, "comment_id"), (Flag, "comment_id")],
+            start=1,
+        )
+    ]
+    for index, kind in enumerate(FOLLOW_KINDS if follows else ()):
+        code = 5 + 2 * index
+        mode = f"CASE WHEN mode = 'mute' THEN {code + 1} ELSE {code} END"
+        selects.append((f"{mode}, {kind}_id FROM {table[Follow]}", f"{kind}_id"))
+    return selects
 
 
 def _fetch(sql: str, params: list) -> list[tuple[int, int]]:
@@ -197,24 +210,10 @@ def member_state(
 def read_snapshot(user) -> Snapshot:
     """Every vote, save, comment vote, flag and follow of the member, and their unread count: one statement."""
     taken = time.time()
-    models = (PaperVote, SavedPaper, CommentVote, Flag, Notification, Follow)
-    tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
-    sql = f"SELECT 0, COUNT(*) FROM {tables[Notification]} WHERE recipient_id = %s AND read_at IS NULL"
-    selects = [
-        f"{number}, {column} FROM {tables[model]} WHERE user_id = %s"
-        for number, (model, column) in enumerate(
-            [(PaperVote, "paper_id"), (SavedPaper, "paper_id"), (CommentVote, "comment_id"), (Flag, "comment_id")],
-            start=1,
-        )
-    ]
-    for index, kind in enumerate(FOLLOW_KINDS):
-        code = 5 + 2 * index
-        selects.append(
-            f"CASE WHEN mode = 'mute' THEN {code + 1} ELSE {code} END, {kind}_id FROM {tables[Follow]}"
-            f" WHERE user_id = %s AND {kind}_id IS NOT NULL"
-        )
-    for number, select in enumerate(selects):  # each kind's rows, SNAPSHOT_LIMIT + 1 at most
-        sql += f" UNION ALL SELECT * FROM (SELECT {select} LIMIT {SNAPSHOT_LIMIT + 1}) AS kind{number}"
+    sql, selects = _unread(), _state_selects()
+    for number, (selected, column) in enumerate(selects):  # each kind's rows, SNAPSHOT_LIMIT + 1 at most
+        where = f"user_id = %s AND {column} IS NOT NULL"
+        sql += f" UNION ALL SELECT * FROM (SELECT {selected} WHERE {where} LIMIT {SNAPSHOT_LIMIT + 1}) AS kind{number}"
     rows = _fetch(sql, [user.pk] * (1 + len(selects)))
     counts: dict[int, int] = {}
     for kind, _value in rows:
