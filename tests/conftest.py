@@ -2,6 +2,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import responses
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -49,6 +50,13 @@ def no_page_cache(settings):
     cache.clear()
     caching.local.clear()
     rows.snapshots.clear()
+
+
+@pytest.fixture
+def arxiv_api():
+    """arXiv as recorded: a request nobody served fails as a connection error would, never reaching the network."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
 
 
 @pytest.fixture

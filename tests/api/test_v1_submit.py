@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 import requests
-import responses
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,13 +28,6 @@ HEAT_BATH_TITLE = "Heat-bath random walks with Markov bases"
 def today(monkeypatch):
     monkeypatch.setattr(ingest, "utc_today", lambda: TODAY)
     return TODAY
-
-
-@pytest.fixture
-def arxiv_api():
-    """arXiv as recorded: a request nobody served fails as a connection error would, never reaching the network."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 import requests
-import responses
 from django.db import connection
 from urllib3.response import HTTPResponse
 
@@ -24,13 +23,6 @@ from tests.support.arxiv import (
     atom,
     serve,
 )
-
-
-@pytest.fixture
-def arxiv_api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
 
 # --- parse_arxiv_reference ----------------------------------------------------------------------
 

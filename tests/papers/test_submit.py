@@ -33,12 +33,6 @@ def today(monkeypatch):
 
 
 @pytest.fixture
-def arxiv_api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def member(client):
     user = make_user("ada", password=None)
     client.force_login(user)
