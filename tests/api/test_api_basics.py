@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
+from django.core import signing
 
 from accounts.models import ApiToken
+from papers.api import paging
 from papers.models import Paper
+from tests.support.clock import later
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +55,24 @@ def test_reads_carry_an_etag_and_answer_304_when_unchanged(client, archive):
     Paper.objects.filter(pk=paper.pk).update(hf_upvotes=paper.hf_upvotes + 1000)
     changed = client.get("/api/v1/papers?limit=3", HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_a_page_with_a_next_cursor_keeps_its_etag_from_one_second_to_the_next(client, archive):
+    first = client.get("/api/v1/papers?limit=3")
+    assert first.json()["next"]
+    with later(2):
+        again = client.get("/api/v1/papers?limit=3", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
+def test_a_cursor_signed_with_a_timestamp_as_before_still_reads_the_next_page(client, archive):
+    first = client.get("/api/v1/papers?limit=3").json()
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+    values = signing.Signer(salt=paging.SALT).unsign_object(cursor)
+    old = signing.dumps(values, salt=paging.SALT, compress=True)
+    new = client.get("/api/v1/papers", {"limit": 3, "cursor": cursor}).json()
+    assert client.get("/api/v1/papers", {"limit": 3, "cursor": old}).json() == new
+    assert client.get("/api/v1/papers", {"limit": 3, "cursor": old[:-2]}).status_code == 400
 
 
 def test_a_vote_changes_a_papers_etag_and_no_date_can_hide_it(client, archive, member):
