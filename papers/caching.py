@@ -168,14 +168,17 @@ def is_cacheable_request(request: HttpRequest) -> bool:
     )
 
 
-def page_key(request: HttpRequest) -> str:
+def page_key(request: HttpRequest, kind: str = "page", *more: str) -> str:
+    """The cache key of a page of `kind`: its address, its htmx headers and `more`, under the pages version (the
+    visitors' pages here; the members' shared and recent renders in papers.shared_pages)."""
     parts = [
         request.build_absolute_uri(),
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-History-Restore-Request", ""),
+        *more,
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pages:{pages_version()}:page:{digest}"
+    return f"pages:{pages_version()}:{kind}:{digest}"
 
 
 def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -32,7 +32,6 @@ import hashlib
 import re
 import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
@@ -48,9 +47,9 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 
 from . import caching
-from .caching import pages_version
 from .models import Follow, Paper, cached_reverse
 from .rows import mark_upvoted, member_state, with_rows
+from .templatetags.papers_tags import one_time_key
 
 COLLECTOR = "shared_render"  # the context variable that holds the SharedRender while a shared render runs
 BUTTONS = ("upvote", "save", "follow", "comment")
@@ -169,7 +168,7 @@ class StoredPage:
             elif key == HEADER:
                 out.append(header(request, value | provided[key]).replace(CSRF_SLOT, token).encode())
             elif key == COMPOSE:
-                html = self.compose(request, value).replace(CSRF_SLOT, token).replace(FORM_KEY_SLOT, new_key())
+                html = self.compose(request, value).replace(CSRF_SLOT, token).replace(FORM_KEY_SLOT, one_time_key())
                 out.append(html.encode())
             else:
                 if key not in provided:
@@ -188,10 +187,6 @@ class StoredPage:
             context = values | self.live.get(COMPOSE, {}) | {"csrf_token": CSRF_SLOT, "form_key_slot": FORM_KEY_SLOT}
             html = self.kept_parts[shows] = render_to_string(COMPOSE, context, request)
         return html
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
 
 
 def header(request: HttpRequest, context: dict) -> str:
@@ -237,15 +232,7 @@ def shares_renders(request: HttpRequest) -> bool:
 
 
 def shared_key(request: HttpRequest, template: str, fingerprint: Iterable) -> str:
-    parts = [
-        request.build_absolute_uri(),
-        request.headers.get("HX-Request", ""),
-        request.headers.get("HX-History-Restore-Request", ""),
-        template,
-        repr(list(fingerprint)),
-    ]
-    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pages:{pages_version()}:members:{FORMAT}:{digest}"
+    return caching.page_key(request, f"members:{FORMAT}", template, repr(list(fingerprint)))
 
 
 def paper_fingerprint(papers: Iterable) -> list[tuple]:
@@ -328,14 +315,7 @@ class Recent:
 
 
 def recent_key(request: HttpRequest, personal: bool) -> str:
-    parts = [
-        request.build_absolute_uri(),
-        request.headers.get("HX-Request", ""),
-        request.headers.get("HX-History-Restore-Request", ""),
-        str(request.user.pk) if personal else "",
-    ]
-    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pages:{pages_version()}:recent:{FORMAT}:{digest}"
+    return caching.page_key(request, f"recent:{FORMAT}", str(request.user.pk) if personal else "")
 
 
 def keep_recent(key: str, checked: float, page: StoredPage) -> None:

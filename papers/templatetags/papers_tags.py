@@ -10,7 +10,11 @@ register = template.Library()
 def new_form_key(context) -> str:
     """A one-time key for a create form: the server makes one thing per key, however often the form is sent. (In a
     part kept for many requests, a slot that each request fills with a new key: papers.shared_pages.)"""
-    return context.get("form_key_slot") or uuid.uuid4().hex
+    return context.get("form_key_slot") or one_time_key()
+
+
+def one_time_key() -> str:
+    return uuid.uuid4().hex
 
 
 @register.filter
